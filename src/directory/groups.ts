@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { ScimError, badRequest, notFound } from '../protocol/errors.js';
+import { applyPatch, type MemberChange } from '../protocol/patch.js';
+import { normalizeResource, type MemberRef, type ResourceDoc } from '../protocol/resource.js';
+import { groupResources } from '../protocol/schema/registry.js';
+import { fold, type Storage } from '../storage/database.js';
+import { uniquenessError } from '../storage/errors.js';
+import { presentGroup, type MemberOut } from '../storage/present.js';
+import type { Database, GroupsTable } from '../storage/tables.js';
+import type { ListOptions, Scope } from './context.js';
+import { compileList, pageQuery } from './listing.js';
+import { inTransaction } from './transactions.js';
+import { checkIfMatch, type ScimResource } from './users.js';
+
+type GroupRow = Omit<GroupsTable, 'seq'>;
+type Tx = Transaction<Database>;
+type Member = { id: string; type: 'User' | 'Group' };
+
+const GROUP_COLUMNS = ['directory_id', 'id', 'display_name', 'display_name_ci', 'external_id', 'created', 'last_modified', 'version', 'doc'] as const;
+const CHUNK = 500;
+
+/**
+ * Groups of a directory, which act as its roles. Memberships are rows: adding or removing k members costs k row
+ * operations whatever the group's size, and concurrent member changes never overwrite each other.
+ */
+export class Groups {
+  constructor(private readonly storage: Storage) {}
+
+  async create(scope: Scope, body: unknown): Promise<ScimResource> {
+    const { doc, members = [] } = normalizeResource(groupResources, body);
+    const now = new Date().toISOString();
+    const row: GroupRow = { ...columnsFor(doc), directory_id: scope.directory.id, id: randomUUID(), created: now, last_modified: now, version: 1 };
+    const added = await this.write(async (tx) => {
+      const resolved = await resolveMembers(tx, scope.directory.id, row.id, members);
+      await tx.insertInto('groups').values(row).execute();
+      await insertMembers(tx, scope.directory.id, row.id, resolved);
+      return resolved;
+    });
+    return presentGroup(row, scope.base, added.length ? await membersOf(this.storage.db, scope.directory.id, row.id) : []);
+  }
+
+  async get(scope: Scope, id: string, withMembers = true): Promise<ScimResource> {
+    const row = await this.find(this.storage.db, scope.directory.id, id);
+    if (!row) throw notFound(`Group ${id} not found`);
+    return presentGroup(row, scope.base, withMembers ? await membersOf(this.storage.db, scope.directory.id, id) : undefined);
+  }
+
+  async list(scope: Scope, options: ListOptions, withMembers = true): Promise<{ total: number; resources: ScimResource[] }> {
+    const compiled = compileList(groupResources, 'Group', this.storage.dialect, options);
+    const db = this.storage.db;
+    let countQuery = db.selectFrom('groups as r').select((eb) => eb.fn.countAll<number>().as('n')).where('r.directory_id', '=', scope.directory.id);
+    if (compiled.where) countQuery = countQuery.where(compiled.where as never);
+    const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
+    if (options.count === 0 || total < options.startIndex) return { total, resources: [] };
+    const rows = await pageQuery(
+      db.selectFrom('groups as r').select(GROUP_COLUMNS.map((c) => `r.${c}` as const)).where('r.directory_id', '=', scope.directory.id),
+      compiled,
+      options,
+    ).execute();
+    const resources: ScimResource[] = [];
+    for (const row of rows) {
+      resources.push(presentGroup(row, scope.base, withMembers ? await membersOf(db, scope.directory.id, row.id) : undefined));
+    }
+    return { total, resources };
+  }
+
+  async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
+    const { doc, members = [] } = normalizeResource(groupResources, body);
+    return this.update(scope, id, ifMatch, () => ({ doc, changes: [{ op: 'replace', members }] }));
+  }
+
+  async patch(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
+    return this.update(scope, id, ifMatch, (current) => {
+      const result = applyPatch(groupResources, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
+      return { doc: result.doc, changes: result.members ?? [] };
+    });
+  }
+
+  async delete(scope: Scope, id: string, ifMatch?: string): Promise<void> {
+    await inTransaction(this.storage, async (tx) => {
+      const current = await this.find(tx, scope.directory.id, id);
+      if (!current) throw notFound(`Group ${id} not found`);
+      checkIfMatch(ifMatch, current.version);
+      const dir = scope.directory.id;
+      await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', id).execute();
+      await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', '=', id).where('member_type', '=', 'Group').execute();
+      await tx.deleteFrom('groups').where('directory_id', '=', dir).where('id', '=', id).execute();
+    });
+  }
+
+  /**
+   * The document is read, changed and written back under a version check (retried on a concurrent change);
+   * member changes are row inserts and deletes in the same transaction, so they never need the member list.
+   */
+  private async update(
+    scope: Scope,
+    id: string,
+    ifMatch: string | undefined,
+    change: (current: GroupRow) => { doc: ResourceDoc; changes: MemberChange[] },
+  ): Promise<ScimResource> {
+    const dir = scope.directory.id;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.find(this.storage.db, dir, id);
+      if (!current) throw notFound(`Group ${id} not found`);
+      checkIfMatch(ifMatch, current.version);
+      const { doc, changes } = change(current);
+      const nextColumns = columnsFor(doc);
+      const docChanged = nextColumns.doc !== current.doc;
+      if (!docChanged && changes.length === 0) return presentGroup(current, scope.base, await membersOf(this.storage.db, dir, id));
+      const next: GroupRow = {
+        ...current,
+        ...nextColumns,
+        last_modified: new Date(Math.max(Date.now(), Date.parse(current.last_modified))).toISOString(),
+        version: current.version + 1,
+      };
+      const written = await this.write(async (tx) => {
+        let update = tx
+          .updateTable('groups')
+          .set({ last_modified: next.last_modified, version: sql`version + 1` })
+          .where('directory_id', '=', dir)
+          .where('id', '=', id);
+        // Only a document change (or If-Match) needs the version check; pure member changes commute.
+        if (docChanged || ifMatch !== undefined) {
+          update = update
+            .set({ display_name: next.display_name, display_name_ci: next.display_name_ci, external_id: next.external_id, doc: next.doc })
+            .where('version', '=', current.version);
+        }
+        const result = await update.executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return undefined;
+        await applyMemberChanges(tx, dir, id, changes);
+        return this.find(tx, dir, id);
+      });
+      if (written) return presentGroup(written, scope.base, await membersOf(this.storage.db, dir, id));
+      if (ifMatch !== undefined) checkIfMatch(ifMatch, -1);
+      if (attempt >= 5) throw new ScimError(409, undefined, 'The group changed concurrently too often; try again');
+    }
+  }
+
+  private find(db: Storage['db'] | Tx, directoryId: string, id: string): Promise<GroupRow | undefined> {
+    return db.selectFrom('groups').select(GROUP_COLUMNS).where('directory_id', '=', directoryId).where('id', '=', id).executeTakeFirst();
+  }
+
+  private async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.storage, work);
+    } catch (error) {
+      throw uniquenessError(error, 'Group') ?? error;
+    }
+  }
+}
+
+function columnsFor(doc: ResourceDoc) {
+  const displayName = doc.displayName as string;
+  return {
+    display_name: displayName,
+    display_name_ci: fold(displayName),
+    external_id: (doc.externalId as string | undefined) ?? null,
+    doc: JSON.stringify(doc),
+  };
+}
+
+async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes: MemberChange[]): Promise<void> {
+  const base = () => tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', groupId);
+  for (const change of changes) {
+    switch (change.op) {
+      case 'add':
+        await insertMembers(tx, dir, groupId, await resolveMembers(tx, dir, groupId, change.members));
+        break;
+      case 'replace': {
+        const resolved = await resolveMembers(tx, dir, groupId, change.members);
+        await base().execute();
+        await insertMembers(tx, dir, groupId, resolved);
+        break;
+      }
+      case 'removeAll':
+        await base().execute();
+        break;
+      case 'remove':
+        for (let i = 0; i < change.ids.length; i += CHUNK) {
+          await base().where('member_id', 'in', change.ids.slice(i, i + CHUNK)).execute();
+        }
+        break;
+    }
+  }
+}
+
+/** Checks that every member exists in this directory and learns its type (Okta and Entra send none). */
+async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: MemberRef[]): Promise<Member[]> {
+  const unique = new Map<string, MemberRef>();
+  for (const ref of refs) unique.set(ref.value, ref);
+  const ids = [...unique.keys()];
+  if (ids.includes(groupId)) throw badRequest('invalidValue', 'A group cannot be a member of itself');
+  const users = new Set<string>();
+  const groups = new Set<string>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    for (const r of await tx.selectFrom('users').select('id').where('directory_id', '=', dir).where('id', 'in', chunk).execute()) users.add(r.id);
+    for (const r of await tx.selectFrom('groups').select('id').where('directory_id', '=', dir).where('id', 'in', chunk).execute()) groups.add(r.id);
+  }
+  return ids.map((id) => {
+    const wanted = unique.get(id)!.type;
+    const type = wanted === 'Group' || (wanted === undefined && !users.has(id) && groups.has(id)) ? 'Group' : 'User';
+    if (!(type === 'User' ? users : groups).has(id)) {
+      throw badRequest('invalidValue', `members: no ${wanted ?? 'User or Group'} with id "${id}" in this directory`);
+    }
+    return { id, type };
+  });
+}
+
+async function insertMembers(tx: Tx, dir: string, groupId: string, members: Member[]): Promise<void> {
+  for (let i = 0; i < members.length; i += CHUNK) {
+    const rows = members.slice(i, i + CHUNK).map((m) => ({ directory_id: dir, group_id: groupId, member_id: m.id, member_type: m.type }));
+    await tx.insertInto('memberships').values(rows).onConflict((oc) => oc.columns(['directory_id', 'group_id', 'member_id']).doNothing()).execute();
+  }
+}
+
+/** A group's members with their current display names. */
+export async function membersOf(db: Storage['db'] | Tx, dir: string, groupId: string): Promise<MemberOut[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .leftJoin('users as u', (j) => j.onRef('u.directory_id', '=', 'm.directory_id').onRef('u.id', '=', 'm.member_id'))
+    .leftJoin('groups as g', (j) => j.onRef('g.directory_id', '=', 'm.directory_id').onRef('g.id', '=', 'm.member_id'))
+    .select(['m.member_id', 'm.member_type', 'u.display_name as user_display', 'u.user_name', 'g.display_name as group_display'])
+    .where('m.directory_id', '=', dir)
+    .where('m.group_id', '=', groupId)
+    .orderBy('m.member_id')
+    .execute();
+  return rows.map((r) => ({
+    value: r.member_id,
+    type: r.member_type,
+    display: (r.member_type === 'User' ? (r.user_display ?? r.user_name) : r.group_display) ?? undefined,
+  }));
+}

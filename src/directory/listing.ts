@@ -1,0 +1,33 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { parseAttrPath, parseFilter } from '../protocol/filter/index.js';
+import type { ResourceSchema } from '../protocol/schema/registry.js';
+import type { DialectName } from '../storage/database.js';
+import type { Sql } from '../storage/dialect-sql.js';
+import { FilterCompiler } from '../storage/filter-sql.js';
+import type { ListOptions } from './context.js';
+
+/** The WHERE and ORDER BY of a list call, compiled once (filter and sortBy are validated here). */
+export interface CompiledList {
+  where: Sql | undefined;
+  orderBy: Sql | undefined;
+}
+
+export function compileList(schema: ResourceSchema, resource: 'User' | 'Group', dialect: DialectName, options: ListOptions): CompiledList {
+  const compiler = new FilterCompiler({ schema, resource, dialect });
+  const where = options.filter !== undefined && options.filter.trim() !== '' ? compiler.compile(parseFilter(options.filter)) : undefined;
+  const orderBy = options.sortBy ? compiler.sortExpression(parseAttrPath(options.sortBy)) : undefined;
+  return { where, orderBy };
+}
+
+/** Applies filter, order (sortBy, then creation order so pages are stable) and the page window. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function pageQuery<Q extends SelectQueryBuilder<any, any, any>>(query: Q, compiled: CompiledList, options: ListOptions): Q {
+  let q = compiled.where ? (query.where(compiled.where as never) as Q) : query;
+  const direction = sql.raw(options.sortOrder === 'descending' ? 'desc' : 'asc');
+  if (compiled.orderBy) {
+    // Missing values sort last in either direction, the same on both databases.
+    q = q.orderBy(sql`(${compiled.orderBy}) is null`).orderBy(sql`${compiled.orderBy} ${direction}`) as Q;
+  }
+  q = q.orderBy(sql`r.seq ${compiled.orderBy ? sql.raw('asc') : direction}`) as Q;
+  return q.limit(options.count).offset(options.startIndex - 1) as Q;
+}

@@ -1,0 +1,120 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/database.js';
+import type { DirectoriesTable, TokensTable } from '../storage/tables.js';
+
+export type Directory = DirectoriesTable;
+export type TokenScope = TokensTable['scope'];
+export type TokenInfo = Omit<TokensTable, 'hash'>;
+
+export const DEFAULT_DIRECTORY = 'default';
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** SHA-256 of a bearer token: tokens are 256-bit random, so a fast hash is enough and lookups stay indexed. */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const newToken = () => `rst_${randomBytes(32).toString('base64url')}`;
+
+export class TenantError extends Error {}
+
+/** Directories (tenants) and their inbound SCIM tokens. */
+export class Tenants {
+  constructor(private readonly storage: Storage) {}
+
+  private get db() {
+    return this.storage.db;
+  }
+
+  async createDirectory(slug: string, name?: string): Promise<Directory> {
+    if (!SLUG.test(slug)) throw new TenantError(`Invalid directory slug "${slug}": use lower-case letters, digits and dashes`);
+    if (await this.findDirectory(slug)) throw new TenantError(`Directory "${slug}" already exists`);
+    const directory: Directory = { id: randomUUID(), slug, name: name ?? slug, created: new Date().toISOString(), settings: '{}' };
+    await this.db.insertInto('directories').values(directory).execute();
+    return directory;
+  }
+
+  findDirectory(slug: string): Promise<Directory | undefined> {
+    return this.db.selectFrom('directories').selectAll().where('slug', '=', slug).executeTakeFirst();
+  }
+
+  async requireDirectory(slug: string): Promise<Directory> {
+    const directory = await this.findDirectory(slug);
+    if (!directory) throw new TenantError(`No directory "${slug}"`);
+    return directory;
+  }
+
+  listDirectories(): Promise<Directory[]> {
+    return this.db.selectFrom('directories').selectAll().orderBy('created').orderBy('slug').execute();
+  }
+
+  /** Creates a token and returns it in clear text: the only time it exists outside the caller's hands. */
+  async createToken(
+    directory: Directory,
+    options: { label: string; scope?: TokenScope; token?: string },
+  ): Promise<{ info: TokenInfo; token: string }> {
+    const token = options.token ?? newToken();
+    if (token.length < 16) throw new TenantError('A token must be at least 16 characters long');
+    const info: TokenInfo = {
+      directory_id: directory.id,
+      id: randomUUID(),
+      label: options.label,
+      scope: options.scope ?? 'scim:write',
+      created: new Date().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.db.insertInto('tokens').values({ ...info, hash: hashToken(token) }).execute();
+    return { info, token };
+  }
+
+  listTokens(directory: Directory): Promise<TokenInfo[]> {
+    return this.db
+      .selectFrom('tokens')
+      .select(['directory_id', 'id', 'label', 'scope', 'created', 'last_used_at', 'revoked_at'])
+      .where('directory_id', '=', directory.id)
+      .orderBy('created')
+      .execute();
+  }
+
+  async revokeToken(directory: Directory, id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('directory_id', '=', directory.id)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * The live token for this directory, or undefined. Read from the database on every request, so a revoked
+   * token fails at once on every instance. Last use is recorded at most once a minute to keep reads cheap.
+   */
+  async authenticate(directory: Directory, token: string): Promise<TokenInfo | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select(['directory_id', 'id', 'label', 'scope', 'created', 'last_used_at', 'revoked_at'])
+      .where('directory_id', '=', directory.id)
+      .where('hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!row || row.revoked_at) return undefined;
+    const now = new Date();
+    if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+      await this.db
+        .updateTable('tokens')
+        .set({ last_used_at: now.toISOString() })
+        .where('directory_id', '=', directory.id)
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return row;
+  }
+
+  /** Creates the default directory and its first token on the very first start; undefined afterwards. */
+  async bootstrap(bootstrapToken?: string): Promise<{ directory: Directory; token?: string }> {
+    const existing = await this.findDirectory(DEFAULT_DIRECTORY);
+    if (existing) return { directory: existing };
+    const directory = await this.createDirectory(DEFAULT_DIRECTORY, 'Default directory');
+    const { token } = await this.createToken(directory, { label: 'bootstrap', token: bootstrapToken || undefined });
+    return { directory, token };
+  }
+}

@@ -1,0 +1,217 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Scope } from '../directory/context.js';
+import type { Roster } from '../directory/roster.js';
+import type { TokenInfo } from '../directory/tenants.js';
+import { ScimError, notFound } from '../protocol/errors.js';
+import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from '../protocol/discovery.js';
+import { listResponse, parseListQuery, parseSearchRequest, type ListQuery } from '../protocol/messages.js';
+import { buildProjection, project, wantsAttribute } from '../protocol/projection.js';
+import { groupResources, userResources, type ResourceSchema } from '../protocol/schema/registry.js';
+import { etagMatches } from '../protocol/version.js';
+import { handleBulk } from './bulk.js';
+import type { HttpLimits } from './limits.js';
+import { sendScim } from './scim-reply.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scope: Scope;
+    token: TokenInfo;
+  }
+}
+
+export interface ScimRoutesOptions {
+  roster: Roster;
+  limits: HttpLimits;
+  /** The directory of this mount; undefined where the slug comes from the URL (`/d/:directory/scim/v2`). */
+  directorySlug?: string;
+  /** Fixed public origin (ROSTER_PUBLIC_URL); otherwise taken from the request's Host. */
+  publicUrl?: string;
+}
+
+type Kind = 'User' | 'Group';
+const bearer = /^Bearer\s+(\S+)\s*$/i;
+
+/** The SCIM 2.0 endpoints of one directory, mounted under its base URL. */
+export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOptions): Promise<void> {
+  const { roster, limits } = options;
+  const listLimits = { defaultCount: limits.defaultCount, maxCount: limits.maxCount };
+
+  app.addHook('onRequest', async (request) => {
+    const slug = options.directorySlug ?? (request.params as { directory?: string }).directory ?? '';
+    const directory = await roster.tenants.findDirectory(slug);
+    const header = request.headers.authorization ?? '';
+    const match = bearer.exec(header);
+    const token = directory && match ? await roster.tenants.authenticate(directory, match[1]) : undefined;
+    // One answer for "no such directory" and "bad token", so neither can be probed.
+    if (!directory || !token) {
+      throw new ScimError(401, undefined, match ? 'The bearer token is not valid for this directory' : 'Send "Authorization: Bearer <token>"');
+    }
+    if (request.method !== 'GET' && token.scope !== 'scim:write' && !isReadOnlyPost(request)) {
+      throw new ScimError(403, undefined, 'This token has the scim:read scope and cannot change anything');
+    }
+    const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
+    const mount = directory.slug === 'default' && options.directorySlug ? '/scim/v2' : `/d/${directory.slug}/scim/v2`;
+    request.scope = { directory, base: `${origin.replace(/\/$/, '')}${mount}` };
+    request.token = token;
+  });
+
+  const schemaFor = (kind: Kind) => (kind === 'User' ? userResources : groupResources);
+  const service = (kind: Kind) => (kind === 'User' ? roster.users : roster.groups);
+
+  const list = async (kind: Kind, query: ListQuery, request: FastifyRequest, reply: FastifyReply) => {
+    const projection = buildProjection(schemaFor(kind), query);
+    const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
+    const { total, resources } = await service(kind).list(request.scope, query, withRefs);
+    return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), {
+      totalResults: total,
+      startIndex: query.startIndex,
+      itemsPerPage: resources.length,
+    }));
+  };
+
+  const reference = (schema: ResourceSchema, request: FastifyRequest) => {
+    const query = parseListQuery(request.query as Record<string, unknown>, listLimits);
+    return buildProjection(schema, query);
+  };
+
+  const sendResource = (reply: FastifyReply, status: number, resource: Record<string, unknown>, projected: Record<string, unknown>) => {
+    const meta = resource.meta as { version: string; location: string };
+    reply.header('etag', meta.version);
+    if (status === 201) reply.header('location', meta.location);
+    return sendScim(reply, status, projected);
+  };
+
+  for (const kind of ['User', 'Group'] as const) {
+    const path = kind === 'User' ? '/Users' : '/Groups';
+    const schema = schemaFor(kind);
+
+    app.get(path, (request, reply) => list(kind, parseListQuery(request.query as Record<string, unknown>, listLimits), request, reply));
+    app.post(`${path}/.search`, (request, reply) => list(kind, parseSearchRequest(request.body, listLimits), request, reply));
+
+    app.get<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
+      const projection = reference(schema, request);
+      const resource = await service(kind).get(request.scope, request.params.id, wantsAttribute(projection, kind === 'User' ? 'groups' : 'members'));
+      const version = (resource.meta as { version: string }).version;
+      const ifNoneMatch = request.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, version)) {
+        return reply.code(304).header('etag', version).send();
+      }
+      return sendResource(reply, 200, resource, project(projection, resource));
+    });
+
+    app.post(path, async (request, reply) => {
+      const projection = reference(schema, request);
+      const resource = await service(kind).create(request.scope, request.body);
+      return sendResource(reply, 201, resource, project(projection, resource));
+    });
+
+    app.put<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
+      const projection = reference(schema, request);
+      const resource = await service(kind).replace(request.scope, request.params.id, request.body, ifMatch(request));
+      return sendResource(reply, 200, resource, project(projection, resource));
+    });
+
+    app.patch<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
+      const projection = reference(schema, request);
+      const resource = await service(kind).patch(request.scope, request.params.id, request.body, ifMatch(request));
+      // Group PATCH answers 204 (what Entra recommends) unless the client asked for attributes back.
+      const query = request.query as Record<string, unknown>;
+      const asked = Object.keys(query).some((k) => /^(attributes|excludedattributes)$/i.test(k));
+      if (kind === 'Group' && !asked) {
+        reply.header('etag', (resource.meta as { version: string }).version);
+        return reply.code(204).send();
+      }
+      return sendResource(reply, 200, resource, project(projection, resource));
+    });
+
+    app.delete<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
+      await service(kind).delete(request.scope, request.params.id, ifMatch(request));
+      return reply.code(204).send();
+    });
+  }
+
+  // A search across both resource types: users first, then groups, paged as one list.
+  app.post('/.search', async (request, reply) => {
+    const query = parseSearchRequest(request.body, listLimits);
+    const pages: Record<string, unknown>[] = [];
+    let total = 0;
+    let skip = query.startIndex - 1;
+    let remaining = query.count;
+    let lastError: unknown;
+    let answered = 0;
+    for (const kind of ['User', 'Group'] as const) {
+      let result;
+      try {
+        const projection = buildProjection(schemaFor(kind), query);
+        const counted = await service(kind).list(request.scope, { ...query, startIndex: 1, count: 0 }, false);
+        result = { projection, total: counted.total };
+      } catch (error) {
+        // A filter that names attributes of only one type simply matches nothing of the other.
+        if (error instanceof ScimError && error.scimType === 'invalidFilter') {
+          lastError = error;
+          continue;
+        }
+        throw error;
+      }
+      answered++;
+      total += result.total;
+      if (remaining > 0 && skip < result.total) {
+        const page = await service(kind).list(
+          request.scope,
+          { ...query, startIndex: skip + 1, count: remaining },
+          wantsAttribute(result.projection, kind === 'User' ? 'groups' : 'members'),
+        );
+        pages.push(...page.resources.map((r) => project(result.projection, r)));
+        remaining -= page.resources.length;
+        skip = 0;
+      } else {
+        skip = Math.max(0, skip - result.total);
+      }
+    }
+    if (answered === 0) throw lastError;
+    return sendScim(reply, 200, listResponse(pages, { totalResults: total, startIndex: query.startIndex, itemsPerPage: pages.length }));
+  });
+
+  app.get('/ServiceProviderConfig', async (request, reply) =>
+    sendScim(reply, 200, serviceProviderConfig({
+      baseUrl: request.scope.base,
+      maxResults: limits.maxCount,
+      bulk: { maxOperations: limits.bulkMaxOperations, maxPayloadSize: limits.bodyLimit },
+      documentationUri: 'https://github.com/roster-scim/roster#readme',
+    })),
+  );
+
+  app.get('/ResourceTypes', async (request, reply) => {
+    const docs = resourceTypeDocuments(request.scope.base);
+    return sendScim(reply, 200, listResponse(docs, { totalResults: docs.length, startIndex: 1, itemsPerPage: docs.length }));
+  });
+  app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (request, reply) => {
+    const doc = resourceTypeDocuments(request.scope.base).find((d) => d.id === request.params.id);
+    if (!doc) throw notFound(`No resource type "${request.params.id}"`);
+    return sendScim(reply, 200, doc);
+  });
+  app.get('/Schemas', async (request, reply) => {
+    const docs = schemaDocuments(request.scope.base);
+    return sendScim(reply, 200, listResponse(docs, { totalResults: docs.length, startIndex: 1, itemsPerPage: docs.length }));
+  });
+  app.get<{ Params: { id: string } }>('/Schemas/:id', async (request, reply) => {
+    const doc = schemaDocuments(request.scope.base).find((d) => d.id === request.params.id);
+    if (!doc) throw notFound(`No schema "${request.params.id}"`);
+    return sendScim(reply, 200, doc);
+  });
+
+  app.post('/Bulk', (request, reply) => handleBulk(app, request, reply, limits));
+  app.all('/Me', async () => {
+    throw new ScimError(501, undefined, '/Me is not supported: Roster authenticates provisioning clients, not people');
+  });
+}
+
+function ifMatch(request: FastifyRequest): string | undefined {
+  const value = request.headers['if-match'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A POST that only reads: searches are allowed to scim:read tokens. */
+function isReadOnlyPost(request: FastifyRequest): boolean {
+  return request.method === 'POST' && request.url.split('?')[0].endsWith('/.search');
+}

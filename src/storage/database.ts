@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import * as initial from './migrations/001-initial.js';
+import type { Database } from './tables.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+/** Folds a string the way every case-insensitive comparison in Roster does, in JS and (as `fold()`) in SQLite. */
+export const fold = (value: string) => value.toLowerCase();
+
+/**
+ * Opens `sqlite:PATH` (the default, embedded) or `postgres://...`.
+ * SQLite runs in WAL mode with synchronous=FULL: an acknowledged write survives a crash and a power loss.
+ */
+export function openStorage(url: string): Storage {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.ROSTER_DB_POOL_SIZE ?? 10) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if (!url.startsWith('sqlite:')) throw new Error(`Unsupported database URL "${url}": use sqlite:PATH or postgres://...`);
+  const file = url.slice('sqlite:'.length);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  // LIKE must be case-sensitive: case-insensitive comparisons fold both sides explicitly, per the schema.
+  sqlite.pragma('case_sensitive_like = ON');
+  sqlite.function('fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? fold(value) : value));
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Forward-only migrations, the same list for both dialects; Kysely's migrator takes a lock so instances never race. */
+export async function migrate(storage: Storage): Promise<string[]> {
+  const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
+    '001-initial': initial.up,
+  };
+  const migrations: Record<string, Migration> = {};
+  for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };
+  const migrator = new Migrator({
+    db: storage.db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'roster_migrations',
+    migrationLockTableName: 'roster_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,79 @@
+import type { Generated } from 'kysely';
+
+// Every table is keyed by directory first and no query crosses directories, so the data can be
+// sharded by directory (Citus) later. `directories` is the one small reference table.
+
+export interface DirectoriesTable {
+  id: string;
+  slug: string;
+  name: string;
+  created: string;
+  settings: string; // JSON
+}
+
+export interface TokensTable {
+  directory_id: string;
+  id: string;
+  label: string;
+  scope: 'scim:read' | 'scim:write';
+  hash: string; // SHA-256 of the token, hex
+  created: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface UsersTable {
+  seq: Generated<number>; // creation order: the stable default order of lists
+  directory_id: string;
+  id: string;
+  user_name: string;
+  user_name_ci: string; // folded copy, unique per directory
+  external_id: string | null;
+  display_name: string | null;
+  active: number; // 0 or 1 (better-sqlite3 cannot bind booleans)
+  created: string;
+  last_modified: string;
+  version: number;
+  doc: string; // the client-writable attributes as JSON (see protocol/resource.ts)
+  password_hash: string | null;
+}
+
+export interface UserEmailsTable {
+  directory_id: string;
+  user_id: string;
+  position: number;
+  value: string | null;
+  value_ci: string | null;
+  display: string | null;
+  type: string | null;
+  primary: number;
+}
+
+export interface GroupsTable {
+  seq: Generated<number>;
+  directory_id: string;
+  id: string;
+  display_name: string;
+  display_name_ci: string;
+  external_id: string | null;
+  created: string;
+  last_modified: string;
+  version: number;
+  doc: string;
+}
+
+export interface MembershipsTable {
+  directory_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: 'User' | 'Group';
+}
+
+export interface Database {
+  directories: DirectoriesTable;
+  tokens: TokensTable;
+  users: UsersTable;
+  user_emails: UserEmailsTable;
+  groups: GroupsTable;
+  memberships: MembershipsTable;
+}
