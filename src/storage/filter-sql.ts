@@ -107,6 +107,12 @@ export class FilterCompiler {
       if (!value) throw this.unsupported(leaf.path);
       return this.exists(source, this.condition(value, leaf));
     }
+    if (leaf.kind === 'present' && attribute.type === 'complex' && !resolved.sub) {
+      // `name pr`: the complex attribute has at least one sub-attribute (empty objects are never stored).
+      if (!resolved.inExtension && attribute.name === 'meta') return sql`1 = 1`;
+      const keys = resolved.inExtension ? [resolved.schemaId, attribute.name] : [attribute.name];
+      return sql`(${this.d.jsonText(sql`r.doc`, keys)} is not null)`;
+    }
     const value = this.singleValue(resolved);
     if (!value) throw this.unsupported(leaf.path);
     return this.condition(value, leaf);

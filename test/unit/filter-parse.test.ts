@@ -451,7 +451,7 @@ describe('parseFilter: limits', () => {
   it('rejects a megabyte of input quickly', () => {
     const started = Date.now();
     expect(parseError('('.repeat(1_000_000)).message).toMatch(/limit is 4096/);
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   const nest = (n: number) => `${'('.repeat(n)}a pr${')'.repeat(n)}`;

@@ -50,10 +50,23 @@ const SCHEMAS_ATTRIBUTE = attr('schemas', 'reference', 'The schema URIs of the r
   referenceTypes: ['uri'],
 });
 
-/** Whole resources in canonical form: core attributes at the root, extension attributes under their URN key. */
+/**
+ * Whole resources in canonical form: core attributes at the root, extension attributes under their URN key.
+ * A name without a URN is looked up in the core schema first, then in the extensions (`manager` from Entra ID).
+ */
 export function resourceContext(schema: ResourceSchema): EvaluationContext {
   const isSchemas = (path: AttrPath) => path.uri === undefined && path.attr.toLowerCase() === 'schemas';
-  const locate = (path: AttrPath) => schema.resolve(path.uri === undefined ? { attr: path.attr } : { uri: path.uri, attr: path.attr });
+  const locate = (path: AttrPath) => {
+    if (path.uri !== undefined) return schema.resolve({ uri: path.uri, attr: path.attr });
+    // Forgiving: Entra ID sends `manager eq "id"` without the enterprise URN. Core names win; then extensions.
+    const found = schema.resolve({ attr: path.attr });
+    if (found) return found;
+    for (const extension of schema.extensions) {
+      const inExtension = schema.resolve({ uri: extension.id, attr: path.attr });
+      if (inExtension?.attribute) return inExtension;
+    }
+    return undefined;
+  };
   return {
     resolve: (path) => (isSchemas(path) ? SCHEMAS_ATTRIBUTE : locate(path)?.attribute),
     read: (element, path) => {
