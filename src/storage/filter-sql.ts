@@ -105,6 +105,10 @@ export class FilterCompiler {
       if (!subDef) throw badRequest('invalidFilter', `Name a sub-attribute of "${attribute.name}" to compare it`);
       const value = source.sub(subDef);
       if (!value) throw this.unsupported(leaf.path);
+      // `ne` on a multi-valued attribute means no element equals the value (absent included).
+      if (leaf.kind === 'compare' && leaf.op === 'ne' && leaf.value !== null) {
+        return sql`(not ${this.exists(source, this.condition(value, { ...leaf, op: 'eq' }))})`;
+      }
       return this.exists(source, this.condition(value, leaf));
     }
     if (leaf.kind === 'present' && attribute.type === 'complex' && !resolved.sub) {
@@ -297,9 +301,10 @@ export class FilterCompiler {
       case 'boolean':
         return this.booleanCondition(value, op, leaf.value);
       case 'number': {
-        if (typeof leaf.value !== 'number') throw badRequest('invalidFilter', `"${value.def.name}" is a number; compare it with a number`);
+        const number = typeof leaf.value === 'string' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(leaf.value.trim()) ? Number(leaf.value) : leaf.value;
+        if (typeof number !== 'number') throw badRequest('invalidFilter', `"${value.def.name}" is a number; compare it with a number`);
         if (op === 'co' || op === 'sw' || op === 'ew') throw badRequest('invalidFilter', `"${op}" applies to strings, not to "${value.def.name}"`);
-        return this.ordered(expr, op, sql`${leaf.value}`);
+        return this.ordered(expr, op, sql`${number}`);
       }
       case 'date': {
         const when = typeof leaf.value === 'string' ? new Date(leaf.value) : undefined;

@@ -79,7 +79,7 @@ describe('projection of a User', () => {
     ['extension sub-attribute by URN name', { attributes: [`${ENT}:manager.value`] }, { schemas: [USER_SCHEMA, ENT], id: 'u1', [ENT]: { manager: { value: 'u9' } } }],
     ['extension URN in another case', { attributes: [`${ENT.toLowerCase()}:MANAGER.Value`] }, { schemas: [USER_SCHEMA, ENT], id: 'u1', [ENT]: { manager: { value: 'u9' } } }],
     ['bare extension URN returns the whole extension', { attributes: [ENT] }, { schemas: [USER_SCHEMA, ENT], id: 'u1', [ENT]: full[ENT] }],
-    ['unqualified extension attribute name is not found (ignored)', { attributes: list('employeeNumber') }, { schemas: [USER_SCHEMA], id: 'u1' }],
+    ['unqualified extension attribute name falls back to the extension', { attributes: list('employeeNumber') }, { schemas: [USER_SCHEMA, ENT], id: 'u1', [ENT]: { employeeNumber: '7' } }],
     ['unknown names ignored', { attributes: list('userName,bogus,name.bogus,urn:example:x:1.0:foo') }, { schemas: [USER_SCHEMA], id: 'u1', userName: 'jane@example.com' }],
     ['malformed names ignored', { attributes: ['userName', 'emails[type eq "work"].value', 'a.b.c', '!!', '', ' ', ':', 'name.'] },
       { schemas: [USER_SCHEMA], id: 'u1', userName: 'jane@example.com' }],

@@ -90,7 +90,14 @@ export class ResourceSchema {
       const list = inExtension ? this.extension(schemaId)!.attributes : this.rootAttributes;
       return this.withSub(schemaId, inExtension, findAttribute(list, path.attr), path.sub);
     }
-    return this.withSub(this.coreId, false, findAttribute(this.rootAttributes, path.attr), path.sub);
+    const core = findAttribute(this.rootAttributes, path.attr);
+    if (core) return this.withSub(this.coreId, false, core, path.sub);
+    // A name without its URN falls back to the extensions (Entra filters on `manager eq "id"`).
+    for (const extension of this.extensionsById.values()) {
+      const found = findAttribute(extension.attributes, path.attr);
+      if (found) return this.withSub(extension.id, true, found, path.sub);
+    }
+    return undefined;
   }
 
   private withSub(schemaId: string, inExtension: boolean, attribute: AttributeDef | undefined, sub: string | undefined) {
