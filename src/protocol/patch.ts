@@ -57,7 +57,7 @@ interface PatchState {
 
 export function applyPatch(schema: ResourceSchema, current: ResourceDoc, body: unknown, options: PatchOptions): PatchResult {
   const operations = parsePatchRequest(body);
-  const state: PatchState = { schema, options, doc: current, members: [] };
+  const state: PatchState = { schema, options, doc: structuredClone(current), members: [] };
   for (const operation of operations) applyOperation(state, operation);
   validateResource(schema, state.doc);
   const result: PatchResult = {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../../src/protocol/errors.js';
 import { applyPatch } from '../../src/protocol/patch.js';
-import { validateResource, type ResourceDoc } from '../../src/protocol/resource.js';
+import { normalizeResource, validateResource, type ResourceDoc } from '../../src/protocol/resource.js';
 import { groupResources, userResources, type ResourceSchema } from '../../src/protocol/schema/registry.js';
 import { CUSTOM, ENTERPRISE, PATCH_OP, deepFreeze, expectCleanDocument, typedUsers } from './patch-fixtures.js';
 
@@ -59,6 +59,7 @@ const memberValue = fc.oneof(
 );
 const shapedValue = fc.oneof(
   fc.constantFrom('True', 'False', 'yes', '', ' ', 'm1', '2024-05-01T00:00:00Z', 'not a date'),
+  fc.string(),
   fc.boolean(),
   fc.integer(),
   fc.double(),
@@ -71,16 +72,60 @@ const shapedValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
+// Well-typed operations, so that many requests succeed and the properties of results get exercised too.
+const text = fc.constantFrom('x', 'Jane', 'work', 'home', 'a@x', 'b@x', 'u1', 'u2');
+const email = fc.record({ value: text, type: fc.constantFrom('work', 'home', 'other'), primary: fc.boolean(), display: text }, { requiredKeys: ['value'] });
+const plausible: [string, fc.Arbitrary<unknown>][] = [
+  ['displayName', text],
+  ['title', fc.oneof(text, fc.constant(null))],
+  ['active', fc.oneof(fc.boolean(), fc.constantFrom('True', 'false'))],
+  ['name', fc.record({ givenName: text, familyName: fc.oneof(text, fc.constant(null)) }, { requiredKeys: [] })],
+  ['name.givenName', text],
+  ['emails', fc.oneof(fc.array(email, { maxLength: 3 }), email)],
+  ['emails[type eq "work"].value', text],
+  ['emails[type eq "home"]', email],
+  ['emails[value eq "a@x"].primary', fc.boolean()],
+  ['emails.display', text],
+  ['phoneNumbers[type eq "mobile"].value', text],
+  ['addresses[type eq "work"].formatted', text],
+  ['roles', fc.array(fc.record({ value: text, primary: fc.constantFrom('False', 'True', false) }), { maxLength: 2 })],
+  [`${ENTERPRISE}:manager`, fc.oneof(text, fc.record({ value: text }), fc.constant([{ $ref: null, value: 'm2' }]))],
+  [ENTERPRISE, fc.record({ employeeNumber: text, department: fc.oneof(text, fc.constant(null)) }, { requiredKeys: [] })],
+  [`${CUSTOM}:tags`, fc.array(text, { maxLength: 3 })],
+  [`${CUSTOM}:device.label`, text],
+  ['members', fc.array(fc.record({ value: text, display: text }, { requiredKeys: ['value'] }), { maxLength: 3 })],
+  ['members[value eq "u1"]', fc.constant(undefined)],
+  ['externalId', text],
+];
+const plausibleOperation = fc.oneof(...plausible.map(([path, value]) =>
+  fc.record({ op: fc.constantFrom('add', 'replace', 'remove'), path: fc.constant(path), value }),
+));
+const plausibleNoPath = fc
+  .dictionary(fc.constantFrom('displayName', 'active', 'name.givenName', `${ENTERPRISE}:employeeNumber`, 'title', 'externalId'), text, { minKeys: 1, maxKeys: 3 })
+  .chain((value) => fc.record({ op: fc.constantFrom('add', 'replace'), value: fc.constant(value) }));
+
 function operations(paths: string[]) {
   const operation = fc.record(
     {
-      op: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE', 'Remove', 'move', 1),
-      path: fc.oneof(fc.constantFrom(...paths), fc.string(), fc.constant(null)),
+      op: fc.oneof(
+        { weight: 20, arbitrary: fc.constantFrom('add', 'replace', 'remove', 'Add', 'REPLACE', 'Remove') },
+        { weight: 1, arbitrary: fc.constantFrom('move', 1, null) },
+      ),
+      path: fc.oneof(
+        { weight: 20, arbitrary: fc.constantFrom(...paths) },
+        { weight: 1, arbitrary: fc.string() },
+        { weight: 1, arbitrary: fc.constant(null) },
+      ),
       value: shapedValue,
     },
     { requiredKeys: ['op'] },
   );
-  return fc.array(operation, { minLength: 1, maxLength: 5 });
+  const any = fc.oneof(
+    { weight: 1, arbitrary: operation },
+    { weight: 2, arbitrary: plausibleOperation as fc.Arbitrary<Record<string, unknown>> },
+    { weight: 1, arbitrary: plausibleNoPath as fc.Arbitrary<Record<string, unknown>> },
+  );
+  return fc.array(any, { minLength: 1, maxLength: 4 });
 }
 
 function requestBody(paths: string[]) {
@@ -99,6 +144,8 @@ function checkProperty(schema: ResourceSchema, docs: ResourceDoc[], paths: strin
         expectCleanDocument(result.doc);
         expect(() => validateResource(schema, result.doc)).not.toThrow();
         expect(JSON.parse(JSON.stringify(result.doc))).toEqual(result.doc);
+        // The result is already in normal form: read back as a PUT body, it is the same document.
+        expect(normalizeResource(schema, result.doc).doc).toEqual(result.doc);
         if (!result.changed) {
           expect(result.doc).toEqual(current);
           expect(result.password).toBeUndefined();

@@ -24,8 +24,8 @@ import {
   type ExpectedError,
 } from './patch-fixtures.js';
 
-const user = (extra: Record<string, unknown> = {}) => ({ schemas: [CORE_USER], userName: 'jane@example.com', ...extra });
-const group = (extra: Record<string, unknown> = {}) => ({ schemas: [CORE_GROUP], displayName: 'Engineering', ...extra });
+const user = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ schemas: [CORE_USER], userName: 'jane@example.com', ...extra });
+const group = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ schemas: [CORE_GROUP], displayName: 'Engineering', ...extra });
 
 interface Case {
   name: string;
