@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as provisioningLog from './migrations/002-provisioning-log.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -46,6 +47,7 @@ export function openStorage(url: string): Storage {
 export async function migrate(storage: Storage): Promise<string[]> {
   const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
     '001-initial': initial.up,
+    '002-provisioning-log': provisioningLog.up,
   };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };

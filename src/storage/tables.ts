@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ProvisioningLogTables } from './log-tables.js';
 
 // Every table is keyed by directory first and no query crosses directories, so the data can be
 // sharded by directory (Citus) later. `directories` is the one small reference table.
@@ -69,7 +70,7 @@ export interface MembershipsTable {
   member_type: 'User' | 'Group';
 }
 
-export interface Database {
+export interface Database extends ProvisioningLogTables {
   directories: DirectoriesTable;
   tokens: TokensTable;
   users: UsersTable;
