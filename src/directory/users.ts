@@ -192,11 +192,18 @@ function columnsFor(doc: ResourceDoc) {
 async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc): Promise<void> {
   await tx.deleteFrom('user_emails').where('directory_id', '=', directoryId).where('user_id', '=', userId).execute();
   const emails = (doc.emails as Record<string, unknown>[] | undefined) ?? [];
-  if (emails.length === 0) return;
+  // Batches keep each statement under the databases' bound-parameter limits.
+  for (let start = 0; start < emails.length; start += 500) {
+    await insertEmails(tx, directoryId, userId, emails.slice(start, start + 500), start);
+  }
+}
+
+async function insertEmails(tx: Tx, directoryId: string, userId: string, emails: Record<string, unknown>[], offset: number) {
   await tx
     .insertInto('user_emails')
     .values(
-      emails.map((email, position) => {
+      emails.map((email, index) => {
+        const position = offset + index;
         const value = typeof email.value === 'string' ? email.value : null;
         return {
           directory_id: directoryId,

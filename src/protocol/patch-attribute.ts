@@ -43,6 +43,14 @@ function checkImmutable(def: AttributeDef, before: unknown, after: unknown, labe
   }
 }
 
+function checkImmutableSubAttributes(attribute: AttributeDef, before: unknown, after: unknown, label: string): void {
+  if (!isPlainObject(before)) return;
+  for (const sub of attribute.subAttributes ?? []) {
+    const now = isPlainObject(after) ? ownValue(after, sub.name) : undefined;
+    checkImmutable(sub, ownValue(before, sub.name), now, `${label}.${sub.name}`);
+  }
+}
+
 /** Applies one operation to a (copied) document. `value` is undefined only for a remove without value. */
 export function applyToAttribute(doc: ResourceDoc, op: PatchOpName, target: PatchTarget, value: unknown): void {
   const { attribute } = target.location;
@@ -92,10 +100,7 @@ function mergeComplex(attribute: AttributeDef, before: unknown, raw: JsonObject,
   const merged: JsonObject = isPlainObject(before) ? { ...before } : {};
   for (const name of unset) delete merged[name];
   Object.assign(merged, set);
-  for (const sub of attribute.subAttributes ?? []) {
-    const was = isPlainObject(before) ? ownValue(before, sub.name) : undefined;
-    checkImmutable(sub, was, ownValue(merged, sub.name), `${label}.${sub.name}`);
-  }
+  checkImmutableSubAttributes(attribute, before, merged, label);
   return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
@@ -115,17 +120,19 @@ function appendElements(attribute: AttributeDef, before: unknown, incoming: unkn
 /** Removes the listed elements (Entra's `remove members` with a value list), matched by `value` when they have one. */
 function withoutListed(attribute: AttributeDef, before: unknown, value: unknown, label: string): unknown[] | undefined {
   if (!Array.isArray(before)) return undefined;
-  const listed = (Array.isArray(value) ? value : [value])
-    .map((item, index) => normalizeElement(attribute, item, `${label}[${index}]`))
-    .filter((item) => item !== undefined);
   const valueDef = findAttribute(attribute.subAttributes, 'value');
-  const sameValue = (a: unknown, b: unknown) =>
-    typeof a === 'string' && typeof b === 'string' && valueDef && !valueDef.caseExact ? a.toLowerCase() === b.toLowerCase() : jsonEqual(a, b);
-  const matches = (element: unknown, item: unknown) =>
-    valueDef && isPlainObject(item) && item.value !== undefined
-      ? isPlainObject(element) && sameValue(element.value, item.value)
-      : jsonEqual(element, item);
-  const kept = before.filter((element) => !listed.some((item) => matches(element, item)));
+  const fold = (v: unknown) => canonicalJson(typeof v === 'string' && valueDef && !valueDef.caseExact ? v.toLowerCase() : v);
+  const byValue = new Set<string>();
+  const byElement = new Set<string>();
+  (Array.isArray(value) ? value : [value]).forEach((item, index) => {
+    const element = normalizeElement(attribute, item, `${label}[${index}]`);
+    if (element === undefined) return;
+    if (valueDef && isPlainObject(element) && element.value !== undefined) byValue.add(fold(element.value));
+    else byElement.add(canonicalJson(element));
+  });
+  const listed = (element: unknown) =>
+    byElement.has(canonicalJson(element)) || (isPlainObject(element) && element.value !== undefined && byValue.has(fold(element.value)));
+  const kept = before.filter((element) => !listed(element));
   return kept.length > 0 ? kept : undefined;
 }
 
@@ -187,7 +194,12 @@ function applyToElements(
       // RFC 7644 section 3.5.2.3: matching values are replaced; the filter's own eq values are kept so the
       // replacement still answers to the filter (`addresses[type eq "work"]` stays the work address).
       const template = filter ? (equalityTemplate(attribute, filter) ?? {}) : {};
-      matched.forEach((hit, index) => hit && update(index, checkedElement(attribute, { ...template, ...set }, label)));
+      matched.forEach((hit, index) => {
+        if (!hit) return;
+        const replacement = checkedElement(attribute, { ...template, ...set }, label);
+        checkImmutableSubAttributes(attribute, list[index], replacement, label);
+        update(index, replacement);
+      });
     } else {
       matched.forEach((hit, index) => hit && update(index, mergeComplex(attribute, list[index], shaped, label)));
     }

@@ -45,7 +45,7 @@ export function memberChange(op: PatchOpName, target: PatchTarget, value: unknow
 
 /** `value eq "id"`, or several joined by `or` (any case of `value`); anything else is not supported on members. */
 function memberIdsOf(filter: Filter): string[] {
-  const ids: string[] = [];
+  const ids = new Set<string>();
   const pending: Filter[] = [filter];
   while (pending.length > 0) {
     const node = pending.pop()!;
@@ -66,7 +66,7 @@ function memberIdsOf(filter: Filter): string[] {
         'Only "value eq" filters are supported on members, e.g. members[value eq "<id>"] (several joined by "or")',
       );
     }
-    if (!ids.includes(node.value as string)) ids.push(node.value as string);
+    ids.add(node.value as string);
   }
-  return ids;
+  return [...ids];
 }

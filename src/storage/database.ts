@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as provisioningLog from './migrations/002-provisioning-log.js';
@@ -24,7 +24,15 @@ export const fold = (value: string) => value.toLowerCase();
  */
 export function openStorage(url: string): Storage {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.ROSTER_DB_POOL_SIZE ?? 10) });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: Number(process.env.ROSTER_DB_POOL_SIZE ?? 10),
+      // Fail fast when the database is unreachable: requests answer 503 instead of hanging.
+      connectionTimeoutMillis: Number(process.env.ROSTER_DB_CONNECT_TIMEOUT_MS ?? 3000),
+      statement_timeout: Number(process.env.ROSTER_DB_STATEMENT_TIMEOUT_MS ?? 15000),
+    });
+    // An idle connection that breaks (database restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
@@ -51,8 +59,14 @@ export async function migrate(storage: Storage): Promise<string[]> {
   };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };
+  // Name the schema explicitly: Kysely looks for its tables across all schemas otherwise.
+  const schema =
+    storage.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(storage.db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db: storage.db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'roster_migrations',
     migrationLockTableName: 'roster_migrations_lock',

@@ -33,15 +33,21 @@ const sqliteSql: DialectSql = {
   boolean: (value) => sql.raw(value ? '1' : '0'),
 };
 
-const pgCast = (expr: Sql, type: 'number' | 'boolean' | 'text') =>
-  type === 'number' ? sql`(${expr})::numeric` : type === 'boolean' ? sql`(${expr})::boolean` : expr;
+const pgPath = (keys: string[]) => sql`${keys}::text[]`;
+/** A JSON value typed for comparison; a value of another JSON type reads as NULL rather than failing the query. */
+const pgTyped = (json: Sql, type: 'number' | 'boolean' | 'text') =>
+  type === 'number'
+    ? sql`(case when jsonb_typeof(${json}) = 'number' then (${json} #>> '{}')::numeric end)`
+    : type === 'boolean'
+      ? sql`(case when jsonb_typeof(${json}) = 'boolean' then (${json} #>> '{}')::boolean end)`
+      : sql`(case when jsonb_typeof(${json}) in ('string', 'number', 'boolean') then ${json} #>> '{}' end)`;
 
 const postgresSql: DialectSql = {
-  jsonText: (doc, keys) => sql`((${doc})::jsonb #>> ${keys})`,
-  jsonTyped: (doc, keys, type) => pgCast(sql`((${doc})::jsonb #>> ${keys})`, type),
+  jsonText: (doc, keys) => sql`((${doc})::jsonb #>> ${pgPath(keys)})`,
+  jsonTyped: (doc, keys, type) => pgTyped(sql`((${doc})::jsonb #> ${pgPath(keys)})`, type),
   jsonArrayElements: (doc, keys, alias) =>
-    sql`jsonb_array_elements(case when jsonb_typeof((${doc})::jsonb #> ${keys}) = 'array' then (${doc})::jsonb #> ${keys} else '[]'::jsonb end) as ${sql.raw(alias)}(value)`,
-  elementText: (alias, key, type) => pgCast(sql`(${sql.raw(alias)}.value ->> ${key})`, type),
+    sql`jsonb_array_elements(case when jsonb_typeof((${doc})::jsonb #> ${pgPath(keys)}) = 'array' then (${doc})::jsonb #> ${pgPath(keys)} else '[]'::jsonb end) as ${sql.raw(alias)}(value)`,
+  elementText: (alias, key, type) => pgTyped(sql`(${sql.raw(alias)}.value -> ${key}::text)`, type),
   fold: (value) => sql`lower(${value})`,
   boolean: (value) => sql.raw(value ? 'true' : 'false'),
 };

@@ -209,7 +209,7 @@ export class FilterCompiler {
       if (name === 'meta') {
         if (sub === 'created') return col('created');
         if (sub === 'lastModified') return col('last_modified');
-        if (sub === 'resourceType') return { expr: sql`${this.ctx.resource}`, def: target, kind: 'text' };
+        if (sub === 'resourceType') return { expr: sql`cast(${this.ctx.resource} as text)`, def: target, kind: 'text' };
         return undefined;
       }
       if (this.ctx.resource === 'User') {
@@ -292,6 +292,7 @@ export class FilterCompiler {
       return value.kind === 'text' ? sql`(${expr} is not null and ${expr} <> '')` : sql`(${expr} is not null)`;
     }
     const { op } = leaf;
+    if (typeof leaf.value === 'string' && leaf.value.includes('\0')) throw badRequest('invalidFilter', 'NUL characters are not accepted in filter values');
     if (leaf.value === null) {
       if (op === 'eq') return sql`(${expr} is null)`;
       if (op === 'ne') return sql`(${expr} is not null)`;

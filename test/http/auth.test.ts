@@ -23,7 +23,7 @@ beforeAll(async () => {
   roster = await startRoster();
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 function expectUnauthorized(res: ScimResponse, context: string): void {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   roster = await startRoster();
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 const MUTABILITY = ['readOnly', 'readWrite', 'immutable', 'writeOnly'];

@@ -65,7 +65,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 async function matching(filter: string): Promise<string[]> {
@@ -210,7 +210,8 @@ describe('filter errors', () => {
   it.each(hostile)('hostile filter (%s) in a SearchRequest never answers 5xx', async (label, filter) => {
     const res = await roster.scim('POST', '/Users/.search', { schemas: [SEARCH_REQUEST], filter });
     expectHandled(res, label);
-    if (res.status === 400) expect(res.body.scimType).toBe('invalidFilter');
+    // invalidValue is fair for a value the store cannot hold (a NUL character, a lone surrogate).
+    if (res.status === 400) expect(['invalidFilter', 'invalidValue']).toContain(res.body.scimType);
   });
 
   it.each([
@@ -221,7 +222,8 @@ describe('filter errors', () => {
   ])('hostile filter (%s) in the query string never answers 5xx', async (label, filter) => {
     const res = await roster.scim('GET', `/Users?filter=${q(filter)}`);
     expectHandled(res, label);
-    if (res.status === 400) expect(res.body.scimType).toBe('invalidFilter');
+    // invalidValue is fair for a value the store cannot hold (a NUL character, a lone surrogate).
+    if (res.status === 400) expect(['invalidFilter', 'invalidValue']).toContain(res.body.scimType);
   });
 
   it('treats an invalid percent-encoding in the query string as a client error', async () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   roster = await startRoster();
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 describe('POST /Groups', () => {

@@ -43,7 +43,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 /** Byte order of the lower-cased strings (the data is ASCII). */

@@ -36,7 +36,7 @@ beforeAll(async () => {
   globex = directoryClient(g.baseUrl, g.token);
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 /** Refused: 401 or 403 (or 404 that hides the resource), always with an Error body, never data. */

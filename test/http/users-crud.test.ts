@@ -19,7 +19,7 @@ beforeAll(async () => {
   roster = await startRoster();
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 const fullUser = (userName: string) => ({
@@ -260,7 +260,7 @@ describe('PUT /Users/{id}', () => {
     expect(user).not.toHaveProperty('nickName');
     expect(user).not.toHaveProperty('title');
     expect(user).not.toHaveProperty('phoneNumbers');
-    expect(user).not.toHaveProperty(ENTERPRISE);
+    expect(user).not.toHaveProperty([ENTERPRISE]);
     expect(user.emails).toEqual([expect.objectContaining({ value: 'barbara@smith.example', type: 'home' })]);
     expect(await getResource(roster, `/Users/${created.id}`)).toEqual(user);
   });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   roster = await startRoster();
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
 });
 
 /** Okta's headers on every request; the harness adds `Authorization` and, with a body, `Content-Type: application/scim+json`. */

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Roster as DirectoryService } from '../../src/directory/roster.js';
 import { buildServer } from '../../src/http/server.js';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
+import { createTestDatabase, type TestDatabase } from './backends.js';
 
-// A real Roster server for tests: a fresh SQLite file in a temporary folder, listening on a random port.
+// A real Roster server for tests: a fresh database (SQLite file, or PostgreSQL schema when the run is the
+// PostgreSQL half, see backends.ts), listening on a random port.
 
 export interface ScimResponse {
   status: number;
@@ -21,6 +20,7 @@ export interface Roster {
   origin: string;
   token: string;
   storage: Storage;
+  database: TestDatabase;
   service: DirectoryService;
   app: FastifyInstance;
   scim(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse>;
@@ -31,12 +31,14 @@ export interface Roster {
 }
 
 export async function startRoster(options: { databaseUrl?: string } = {}): Promise<Roster> {
-  const folder = mkdtempSync(join(tmpdir(), 'roster-test-'));
-  const storage = openStorage(options.databaseUrl ?? `sqlite:${join(folder, 'roster.db')}`);
+  const database: TestDatabase = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
+  const storage = openStorage(database.url);
   await migrate(storage);
   const service = new DirectoryService(storage);
   const { token } = await service.tenants.bootstrap();
-  const app = buildServer({ roster: service, logger: false });
+  const app = buildServer({ roster: service, logger: process.env.ROSTER_TEST_LOG ? { level: 'error' } : false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -66,6 +68,7 @@ export async function startRoster(options: { databaseUrl?: string } = {}): Promi
     origin,
     token: token!,
     storage,
+    database,
     service,
     app,
     request,
@@ -83,7 +86,7 @@ export async function startRoster(options: { databaseUrl?: string } = {}): Promi
     async close() {
       await app.close();
       await storage.close();
-      rmSync(folder, { recursive: true, force: true });
+      await database.drop();
     },
   };
   return roster;
