@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { TenantError } from '../directory/tenants.js';
+import { backupCommands } from './commands/backup.js';
+import { configCommands } from './commands/config.js';
+import { copyCommands } from './commands/copy.js';
 import { directoryCommands } from './commands/directory.js';
 import { serveCommands } from './commands/serve.js';
 import { tokenCommands } from './commands/token.js';
@@ -13,6 +16,9 @@ const program = new Command('roster').description('Roster: a SCIM 2.0 provisioni
 serveCommands(program);
 directoryCommands(program);
 tokenCommands(program);
+copyCommands(program);
+backupCommands(program);
+configCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof TenantError) {

@@ -25,14 +25,19 @@ const CHUNK = 500;
  * operations whatever the group's size, and concurrent member changes never overwrite each other.
  */
 export class Groups {
-  constructor(private readonly storage: Storage) {}
+  /** Row locks exist on PostgreSQL; SQLite serialises writers anyway. */
+  private readonly lockRows: boolean;
+
+  constructor(private readonly storage: Storage) {
+    this.lockRows = storage.dialect === 'postgres';
+  }
 
   async create(scope: Scope, body: unknown): Promise<ScimResource> {
     const { doc, members = [] } = normalizeResource(groupResources, body);
     const now = new Date().toISOString();
     const row: GroupRow = { ...columnsFor(doc), directory_id: scope.directory.id, id: randomUUID(), created: now, last_modified: now, version: 1 };
     const added = await this.write(async (tx) => {
-      const resolved = await resolveMembers(tx, scope.directory.id, row.id, members);
+      const resolved = await resolveMembers(tx, scope.directory.id, row.id, members, this.lockRows);
       await tx.insertInto('groups').values(row).execute();
       await insertMembers(tx, scope.directory.id, row.id, resolved);
       return resolved;
@@ -83,9 +88,10 @@ export class Groups {
       if (!current) throw notFound(`Group ${id} not found`);
       checkIfMatch(ifMatch, current.version);
       const dir = scope.directory.id;
+      // The row first: it waits for writers that share-locked it, so their memberships are gone below too.
+      await tx.deleteFrom('groups').where('directory_id', '=', dir).where('id', '=', id).execute();
       await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', id).execute();
       await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', '=', id).where('member_type', '=', 'Group').execute();
-      await tx.deleteFrom('groups').where('directory_id', '=', dir).where('id', '=', id).execute();
     });
   }
 
@@ -128,7 +134,7 @@ export class Groups {
         }
         const result = await update.executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return undefined;
-        await applyMemberChanges(tx, dir, id, changes);
+        await applyMemberChanges(tx, dir, id, changes, this.lockRows);
         return this.find(tx, dir, id);
       });
       if (written) return presentGroup(written, scope.base, await membersOf(this.storage.db, dir, id));
@@ -160,15 +166,15 @@ function columnsFor(doc: ResourceDoc) {
   };
 }
 
-async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes: MemberChange[]): Promise<void> {
+async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes: MemberChange[], lockRows: boolean): Promise<void> {
   const base = () => tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', groupId);
   for (const change of changes) {
     switch (change.op) {
       case 'add':
-        await insertMembers(tx, dir, groupId, await resolveMembers(tx, dir, groupId, change.members));
+        await insertMembers(tx, dir, groupId, await resolveMembers(tx, dir, groupId, change.members, lockRows));
         break;
       case 'replace': {
-        const resolved = await resolveMembers(tx, dir, groupId, change.members);
+        const resolved = await resolveMembers(tx, dir, groupId, change.members, lockRows);
         await base().execute();
         await insertMembers(tx, dir, groupId, resolved);
         break;
@@ -186,7 +192,7 @@ async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes:
 }
 
 /** Checks that every member exists in this directory and learns its type (Okta and Entra send none). */
-async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: MemberRef[]): Promise<Member[]> {
+async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: MemberRef[], lockRows: boolean): Promise<Member[]> {
   const unique = new Map<string, MemberRef>();
   for (const ref of refs) unique.set(ref.value, ref);
   const ids = [...unique.keys()];
@@ -195,8 +201,11 @@ async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: Member
   const groups = new Set<string>();
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    for (const r of await tx.selectFrom('users').select('id').where('directory_id', '=', dir).where('id', 'in', chunk).execute()) users.add(r.id);
-    for (const r of await tx.selectFrom('groups').select('id').where('directory_id', '=', dir).where('id', 'in', chunk).execute()) groups.add(r.id);
+    // On PostgreSQL the rows are share-locked until commit, so a concurrent delete cannot leave a dangling membership.
+    const userQuery = tx.selectFrom('users').select('id').where('directory_id', '=', dir).where('id', 'in', chunk);
+    const groupQuery = tx.selectFrom('groups').select('id').where('directory_id', '=', dir).where('id', 'in', chunk);
+    for (const r of await (lockRows ? userQuery.forShare() : userQuery).execute()) users.add(r.id);
+    for (const r of await (lockRows ? groupQuery.forShare() : groupQuery).execute()) groups.add(r.id);
   }
   return ids.map((id) => {
     const wanted = unique.get(id)!.type;

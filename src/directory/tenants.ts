@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/errors.js';
 import type { DirectoriesTable, TokensTable } from '../storage/tables.js';
 
 export type Directory = DirectoriesTable;
@@ -113,8 +114,29 @@ export class Tenants {
   async bootstrap(bootstrapToken?: string): Promise<{ directory: Directory; token?: string }> {
     const existing = await this.findDirectory(DEFAULT_DIRECTORY);
     if (existing) return { directory: existing };
-    const directory = await this.createDirectory(DEFAULT_DIRECTORY, 'Default directory');
-    const { token } = await this.createToken(directory, { label: 'bootstrap', token: bootstrapToken || undefined });
+    // Directory and first token in one transaction: when several instances start at once, one wins and the
+    // others find its directory (the slug is unique).
+    const directory: Directory = { id: randomUUID(), slug: DEFAULT_DIRECTORY, name: 'Default directory', created: new Date().toISOString(), settings: '{}' };
+    const token = bootstrapToken || newToken();
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await tx.insertInto('directories').values(directory).execute();
+        await tx.insertInto('tokens').values({
+          directory_id: directory.id,
+          id: randomUUID(),
+          label: 'bootstrap',
+          scope: 'scim:write',
+          hash: hashToken(token),
+          created: directory.created,
+          last_used_at: null,
+          revoked_at: null,
+        }).execute();
+      });
+    } catch (error) {
+      const winner = await this.findDirectory(DEFAULT_DIRECTORY);
+      if (isUniqueViolation(error) && winner) return { directory: winner };
+      throw error;
+    }
     return { directory, token };
   }
 }

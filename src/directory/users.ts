@@ -93,9 +93,10 @@ export class Users {
       if (!current) throw notFound(`User ${id} not found`);
       checkIfMatch(ifMatch, current.version);
       const dir = scope.directory.id;
+      // The row first: it waits for group writers that share-locked it, so their new memberships go below too.
+      await tx.deleteFrom('users').where('directory_id', '=', dir).where('id', '=', id).execute();
       await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', '=', id).where('member_type', '=', 'User').execute();
       await tx.deleteFrom('user_emails').where('directory_id', '=', dir).where('user_id', '=', id).execute();
-      await tx.deleteFrom('users').where('directory_id', '=', dir).where('id', '=', id).execute();
     });
   }
 

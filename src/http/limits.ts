@@ -4,6 +4,10 @@ export interface HttpLimits {
   defaultCount: number;
   maxCount: number;
   bulkMaxOperations: number;
+  /** Members one request may add, replace or remove (POST/PUT/PATCH of a group); beyond it a 413. */
+  maxMembersPerRequest: number;
+  /** The longest filter accepted (the parser's own ceiling, MAX_FILTER_LENGTH, is the largest allowed). */
+  maxFilterLength: number;
 }
 
 export const defaultLimits: HttpLimits = {
@@ -11,4 +15,6 @@ export const defaultLimits: HttpLimits = {
   defaultCount: 100,
   maxCount: 1000,
   bulkMaxOperations: 1000,
+  maxMembersPerRequest: 20_000,
+  maxFilterLength: 4096,
 };

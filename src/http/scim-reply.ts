@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ScimError } from '../protocol/errors.js';
+import { isUnavailable } from '../storage/errors.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -11,6 +12,7 @@ export function sendScim(reply: FastifyReply, status: number, body?: unknown): F
 
 export function sendError(reply: FastifyReply, error: ScimError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="roster"');
+  if (error.status === 503) reply.header('retry-after', '5');
   return sendScim(reply, error.status, error.toBody());
 }
 
@@ -32,6 +34,7 @@ export function toScimError(error: unknown): ScimError | undefined {
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new ScimError(400, undefined, 'The request URL is malformed');
   }
+  if (isUnavailable(error)) return new ScimError(503, undefined, 'The database is unavailable right now; retry shortly');
   if (error instanceof SyntaxError) return new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new ScimError(e.statusCode, e.statusCode === 400 ? 'invalidSyntax' : undefined, e.message ?? 'Bad request');

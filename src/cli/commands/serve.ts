@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Roster } from '../../directory/roster.js';
 import { DEFAULT_DIRECTORY } from '../../directory/tenants.js';
 import { buildServer } from '../../http/server.js';
-import { loadConfig, publicOrigin, scimBaseUrl } from '../../config.js';
+import { loadConfig, publicOrigin, scimBaseUrl, type ConfigFlags } from '../../config.js';
 import { migrate, openStorage } from '../../storage/database.js';
 import { databaseOption, jsonOption, print } from '../shared.js';
 
@@ -13,7 +13,10 @@ export function serveCommands(program: Command): void {
     .option('--host <host>', 'address to listen on (env ROSTER_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env ROSTER_PORT; default 8080)')
     .addOption(databaseOption())
-    .action(async (flags: { host?: string; port?: string; database?: string }) => {
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env ROSTER_TLS_CERT; needs --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (env ROSTER_TLS_KEY)')
+    .option('--config <file>', 'a config file of ROSTER_* settings (env ROSTER_CONFIG_FILE); the environment wins over it')
+    .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);
       const storage = openStorage(config.databaseUrl);
       await migrate(storage);
@@ -23,6 +26,8 @@ export function serveCommands(program: Command): void {
         roster,
         publicUrl: config.publicUrl,
         trustProxy: config.trustProxy,
+        limits: config.operations.limits,
+        operations: config.operations,
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       });
       await app.listen({ host: config.host, port: config.port });
@@ -37,16 +42,28 @@ export function serveCommands(program: Command): void {
       } else {
         process.stdout.write('  Bearer token:   created on first start; make another with `roster token create --label NAME`\n\n');
       }
+      // Graceful shutdown: stop accepting connections, answer the requests in flight, close the database, exit 0;
+      // exit 1 if that takes longer than ROSTER_SHUTDOWN_TIMEOUT_MS.
       let closing = false;
-      const shutdown = async () => {
+      const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
-        await app.close();
-        await storage.close();
+        app.log.info({ signal }, 'shutting down: finishing requests in flight');
+        setTimeout(() => {
+          app.log.error('requests still in flight at the shutdown timeout; exiting anyway');
+          process.exit(1);
+        }, config.operations.shutdownTimeoutMs).unref();
+        try {
+          await app.close();
+          await storage.close();
+        } catch (error) {
+          app.log.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        }
         process.exit(0);
       };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.on('SIGINT', () => void shutdown('SIGINT'));
     });
   
   program

@@ -1,0 +1,218 @@
+// The log writer on its own: batching, the write-failure path, the buffer bound and the retention purge.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LogQueryError, parseSince, parseStatusFilter, retentionDaysFrom } from '../../src/directory/log-query.js';
+import { ProvisioningLog, type LogDraft } from '../../src/directory/provisioning-log.js';
+import { Roster } from '../../src/directory/roster.js';
+import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/backends.js';
+
+let database: TestDatabase;
+let storage: Storage;
+let roster: Roster;
+let dirA: string;
+let dirB: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  storage = openStorage(database.url);
+  await migrate(storage);
+  roster = new Roster(storage);
+  dirA = (await roster.tenants.createDirectory('writer-a')).id;
+  dirB = (await roster.tenants.createDirectory('writer-b')).id;
+});
+afterAll(async () => {
+  await storage.close();
+  await database.drop();
+});
+
+const DAY = 86_400_000;
+const draft = (directoryId: string, time: Date, extra: Partial<LogDraft> = {}): LogDraft => ({
+  directoryId,
+  time,
+  method: 'GET',
+  path: '/scim/v2/Users',
+  operation: 'list',
+  summary: 'list users',
+  status: 200,
+  durationMs: 3.6,
+  ...extra,
+});
+const sink = () => ({ warn: vi.fn(), error: vi.fn() });
+
+describe('ProvisioningLog writer', () => {
+  it('queues without writing, then writes on flush', async () => {
+    const log = new ProvisioningLog(storage, { batchSize: 1000 });
+    log.record(draft(dirA, new Date(), { summary: 'first' }));
+    expect((await log.query(dirA)).entries).toEqual([]);
+    await log.flush();
+    const [entry] = (await log.query(dirA)).entries;
+    expect(entry).toMatchObject({ summary: 'first', durationMs: 4, status: 200, client: null });
+  });
+
+  it('writes by itself every flush interval once started, and on close', async () => {
+    const log = new ProvisioningLog(storage, { flushIntervalMs: 20 }).start();
+    log.record(draft(dirB, new Date(), { summary: 'by timer' }));
+    await vi.waitFor(async () => expect((await log.query(dirB, { operation: 'list' })).entries.map((e) => e.summary)).toContain('by timer'));
+    log.record(draft(dirB, new Date(), { summary: 'on close' }));
+    await log.close();
+    expect((await log.query(dirB)).entries.map((e) => e.summary)).toContain('on close');
+    log.record(draft(dirB, new Date(), { summary: 'after close' }));
+    expect(log.stats.recorded).toBe(2);
+  });
+
+  it('starts a write as soon as a batch is full', async () => {
+    const log = new ProvisioningLog(storage, { batchSize: 5, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) log.record(draft(dirA, new Date(), { summary: `batch ${i}` }));
+    await vi.waitFor(() => expect(log.stats.written).toBe(5));
+  });
+
+  it('resolves a name at write time and writes the summary with it', async () => {
+    const user = await roster.users.create({ directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x' }, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'named@example.com',
+    });
+    const log = new ProvisioningLog(storage);
+    log.record(draft(dirA, new Date(), { operation: 'deactivate', resourceType: 'User', resourceId: user.id as string, summary: (name) => `deactivate user ${name}` }));
+    log.record(draft(dirA, new Date(), { operation: 'read', resourceType: 'User', resourceId: 'gone', summary: (name) => `read user ${name ?? 'gone'}` }));
+    await log.flush();
+    const entries = (await log.query(dirA, { user: 'NAMED@example.com' })).entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ summary: 'deactivate user named@example.com', resourceName: 'named@example.com' });
+    expect((await log.query(dirA, { user: 'gone' })).entries[0].summary).toBe('read user gone');
+  });
+
+  it('drops rows beyond the buffer bound, counting them and warning once', async () => {
+    const logger = sink();
+    const log = new ProvisioningLog(storage, { maxBuffered: 3, batchSize: 100, logger });
+    for (let i = 0; i < 10; i++) log.record(draft(dirA, new Date()));
+    expect(log.stats).toMatchObject({ recorded: 3, dropped: 7 });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a failed write to the server log and drops the batch, never throwing', async () => {
+    const own = await createTestDatabase();
+    const ownStorage = openStorage(own.url);
+    try {
+      await migrate(ownStorage);
+      await sql`drop table provisioning_log`.execute(ownStorage.db);
+      const logger = sink();
+      const log = new ProvisioningLog(ownStorage, { logger });
+      log.record(draft(dirA, new Date()));
+      log.record(draft(dirA, new Date()));
+      await expect(log.flush()).resolves.toBeUndefined();
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      expect(logger.error.mock.calls[0][1]).toContain('could not write 2 entries');
+      expect(log.stats).toMatchObject({ written: 0, failedBatches: 1, dropped: 2 });
+      // Later rows are still attempted (and fail again, quietly).
+      log.record(draft(dirA, new Date()));
+      await log.flush();
+      expect(logger.error).toHaveBeenCalledTimes(2);
+    } finally {
+      await ownStorage.close();
+      await own.drop();
+    }
+  });
+
+  it('a summary function that throws still leaves a row', async () => {
+    const log = new ProvisioningLog(storage);
+    log.record(draft(dirB, new Date(), { operation: 'other', path: '/scim/v2/Odd', summary: () => { throw new Error('boom'); } }));
+    await log.flush();
+    expect((await log.query(dirB, { operation: 'other' })).entries[0].summary).toBe('GET /scim/v2/Odd');
+  });
+
+  it('keeps very long values short', async () => {
+    const log = new ProvisioningLog(storage);
+    log.record(draft(dirB, new Date(), { operation: 'long', summary: 's'.repeat(10_000), errorDetail: 'd'.repeat(10_000), path: `/${'p'.repeat(10_000)}`, userAgent: 'u'.repeat(10_000) }));
+    await log.flush();
+    const [entry] = (await log.query(dirB, { operation: 'long' })).entries;
+    expect(entry.summary.length).toBeLessThanOrEqual(500);
+    expect(entry.errorDetail!.length).toBeLessThanOrEqual(1000);
+    expect(entry.path.length).toBeLessThanOrEqual(2000);
+    expect(entry.userAgent!.length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('retention purge', () => {
+  it('deletes rows older than the retention in every directory, and running it twice is harmless', async () => {
+    const log = new ProvisioningLog(storage, { retentionDays: 30, batchSize: 10_000 });
+    const now = new Date('2030-06-01T00:00:00.000Z');
+    for (const dir of [dirA, dirB]) {
+      for (let i = 0; i < 12; i++) log.record(draft(dir, new Date(now.getTime() - (25 + i) * DAY - 1), { operation: 'purge-test' }));
+    }
+    await log.flush();
+    // 25..29 days old stay (5 per directory); 30..36 days old go (7 per directory), with the earlier tests' rows.
+    expect(await log.purge(now)).toBeGreaterThanOrEqual(14);
+    expect(await log.purge(now)).toBe(0);
+    for (const dir of [dirA, dirB]) {
+      const left = (await log.query(dir, { operation: 'purge-test' })).entries;
+      expect(left).toHaveLength(5);
+      for (const e of left) expect(now.getTime() - Date.parse(e.time)).toBeLessThan(30 * DAY);
+    }
+  });
+
+  it('purges a large backlog in chunks', async () => {
+    const log = new ProvisioningLog(storage, { retentionDays: 1, batchSize: 1000 });
+    const now = new Date('2031-01-01T00:00:00.000Z');
+    for (let i = 0; i < 12_000; i++) log.record(draft(dirA, new Date(now.getTime() - 2 * DAY - i), { operation: 'backlog' }));
+    await log.flush();
+    const purged = await log.purge(now);
+    expect(purged).toBeGreaterThanOrEqual(12_000);
+    expect((await log.query(dirA, { operation: 'backlog' })).entries).toEqual([]);
+  });
+
+  it('two instances purging at once both succeed', async () => {
+    const log = new ProvisioningLog(storage, { retentionDays: 1 });
+    const now = new Date('2032-01-01T00:00:00.000Z');
+    for (let i = 0; i < 50; i++) log.record(draft(dirB, new Date(now.getTime() - 3 * DAY - i), { operation: 'race' }));
+    await log.flush();
+    const other = new ProvisioningLog(storage, { retentionDays: 1 });
+    const [a, b] = await Promise.all([log.purge(now), other.purge(now)]);
+    expect(a + b).toBeGreaterThanOrEqual(50);
+    expect((await log.query(dirB, { operation: 'race' })).entries).toEqual([]);
+  });
+});
+
+describe('query parameters', () => {
+  it.each([
+    ['409', { min: 409, max: 409 }],
+    ['4xx', { min: 400, max: 499 }],
+    ['5XX', { min: 500, max: 599 }],
+    ['error', { min: 400, max: 599 }],
+    ['ok', { min: 200, max: 399 }],
+    ['400-404', { min: 400, max: 404 }],
+  ])('status %s', (text, range) => {
+    expect(parseStatusFilter(text)).toEqual(range);
+  });
+  it.each(['4x', '600', 'abc', '404-400', ''])('rejects status %j', (text) => {
+    expect(() => parseStatusFilter(text)).toThrow(LogQueryError);
+  });
+
+  const now = new Date('2024-05-10T12:00:00.000Z');
+  it.each([
+    ['30m', '2024-05-10T11:30:00.000Z'],
+    ['1h', '2024-05-10T11:00:00.000Z'],
+    ['2d', '2024-05-08T12:00:00.000Z'],
+    ['1w', '2024-05-03T12:00:00.000Z'],
+    ['2024-05-01', '2024-05-01T00:00:00.000Z'],
+    ['2024-05-01T08:30:00Z', '2024-05-01T08:30:00.000Z'],
+    ['2024-05-01T08:30:00+02:00', '2024-05-01T06:30:00.000Z'],
+  ])('since %s', (text, iso) => {
+    expect(parseSince(text, now).toISOString()).toBe(iso);
+  });
+  it.each(['yesterday', '1y', '-1h', '2024-13-45', ''])('rejects since %j', (text) => {
+    expect(() => parseSince(text, now)).toThrow(LogQueryError);
+  });
+
+  it('reads the retention from the environment', () => {
+    expect(retentionDaysFrom({})).toBe(30);
+    expect(retentionDaysFrom({ ROSTER_LOG_RETENTION_DAYS: '7' })).toBe(7);
+    expect(() => retentionDaysFrom({ ROSTER_LOG_RETENTION_DAYS: '0' })).toThrow(/ROSTER_LOG_RETENTION_DAYS/);
+    expect(() => retentionDaysFrom({ ROSTER_LOG_RETENTION_DAYS: 'forever' })).toThrow(/ROSTER_LOG_RETENTION_DAYS/);
+  });
+
+  it('rejects a forged page cursor', async () => {
+    const log = new ProvisioningLog(storage);
+    await expect(log.query(dirA, { before: 'not-a-cursor' })).rejects.toThrow(LogQueryError);
+  });
+});
