@@ -5,6 +5,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration }
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as provisioningLog from './migrations/002-provisioning-log.js';
+import * as jobLeases from './migrations/003-job-leases.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -56,6 +57,7 @@ export async function migrate(storage: Storage): Promise<string[]> {
   const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
     '001-initial': initial.up,
     '002-provisioning-log': provisioningLog.up,
+    '003-job-leases': jobLeases.up,
   };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };

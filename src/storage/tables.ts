@@ -70,7 +70,14 @@ export interface MembershipsTable {
   member_type: 'User' | 'Group';
 }
 
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database extends ProvisioningLogTables {
+  job_leases: JobLeasesTable;
   directories: DirectoriesTable;
   tokens: TokensTable;
   users: UsersTable;
