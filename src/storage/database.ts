@@ -6,6 +6,8 @@ import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as provisioningLog from './migrations/002-provisioning-log.js';
 import * as jobLeases from './migrations/003-job-leases.js';
+import * as policiesHistory from './migrations/004-policies-history.js';
+import * as consoleTables from './migrations/005-console.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -58,6 +60,8 @@ export async function migrate(storage: Storage): Promise<string[]> {
     '001-initial': initial.up,
     '002-provisioning-log': provisioningLog.up,
     '003-job-leases': jobLeases.up,
+    '004-policies-history': policiesHistory.up,
+    '005-console': consoleTables.up,
   };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ConsoleTables } from './console-tables.js';
 import type { ProvisioningLogTables } from './log-tables.js';
 
 // Every table is keyed by directory first and no query crosses directories, so the data can be
@@ -76,7 +77,7 @@ export interface JobLeasesTable {
   expires_at: string;
 }
 
-export interface Database extends ProvisioningLogTables {
+export interface Database extends ProvisioningLogTables, ConsoleTables {
   job_leases: JobLeasesTable;
   directories: DirectoriesTable;
   tokens: TokensTable;
