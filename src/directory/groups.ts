@@ -3,13 +3,16 @@ import { sql, type Transaction } from 'kysely';
 import { ScimError, badRequest, notFound } from '../protocol/errors.js';
 import { applyPatch, type MemberChange } from '../protocol/patch.js';
 import { normalizeResource, type MemberRef, type ResourceDoc } from '../protocol/resource.js';
-import { groupResources } from '../protocol/schema/registry.js';
 import { fold, type Storage } from '../storage/database.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentGroup, type MemberOut } from '../storage/present.js';
 import type { Database, GroupsTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
+import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
 import { compileList, pageQuery } from './listing.js';
+import { policyOf, requireAllowed } from './policies.js';
+import { groupGrantsRoles, recomputeRoles, usersUnderGroups } from './roles.js';
+import { schemasOf } from './schemas.js';
 import { inTransaction } from './transactions.js';
 import { checkIfMatch, type ScimResource } from './users.js';
 
@@ -22,7 +25,8 @@ const CHUNK = 500;
 
 /**
  * Groups of a directory, which act as its roles. Memberships are rows: adding or removing k members costs k row
- * operations whatever the group's size, and concurrent member changes never overwrite each other.
+ * operations whatever the group's size, and concurrent member changes never overwrite each other. Each change is
+ * recorded (one history entry per member added or removed) and the roles of the users it touches follow.
  */
 export class Groups {
   /** Row locks exist on PostgreSQL; SQLite serialises writers anyway. */
@@ -33,14 +37,19 @@ export class Groups {
   }
 
   async create(scope: Scope, body: unknown): Promise<ScimResource> {
-    const { doc, members = [] } = normalizeResource(groupResources, body);
+    requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
+    const { doc, members = [] } = normalizeResource(schemasOf(scope.directory).group, body);
     const now = new Date().toISOString();
     const row: GroupRow = { ...columnsFor(doc), directory_id: scope.directory.id, id: randomUUID(), created: now, last_modified: now, version: 1 };
     const added = await this.write(async (tx) => {
       const resolved = await resolveMembers(tx, scope.directory.id, row.id, members, this.lockRows);
       await tx.insertInto('groups').values(row).execute();
-      await insertMembers(tx, scope.directory.id, row.id, resolved);
-      return resolved;
+      const inserted = await insertMembers(tx, scope.directory.id, row.id, resolved);
+      await recordChanges(tx, scope.directory.id, scope.actor, [
+        { resourceType: 'Group', resourceId: row.id, resourceName: row.display_name, event: 'group.created', data: { changes: diffDocs({}, doc) } },
+        ...memberEntries(row, 'group.member_added', inserted),
+      ]);
+      return inserted;
     });
     return presentGroup(row, scope.base, added.length ? await membersOf(this.storage.db, scope.directory.id, row.id) : []);
   }
@@ -52,7 +61,7 @@ export class Groups {
   }
 
   async list(scope: Scope, options: ListOptions, withMembers = true): Promise<{ total: number; resources: ScimResource[] }> {
-    const compiled = compileList(groupResources, 'Group', this.storage.dialect, options);
+    const compiled = compileList(schemasOf(scope.directory).group, 'Group', this.storage.dialect, options);
     const db = this.storage.db;
     let countQuery = db.selectFrom('groups as r').select((eb) => eb.fn.countAll<number>().as('n')).where('r.directory_id', '=', scope.directory.id);
     if (compiled.where) countQuery = countQuery.where(compiled.where as never);
@@ -71,27 +80,35 @@ export class Groups {
   }
 
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
-    const { doc, members = [] } = normalizeResource(groupResources, body);
+    requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
+    const { doc, members = [] } = normalizeResource(schemasOf(scope.directory).group, body);
     return this.update(scope, id, ifMatch, () => ({ doc, changes: [{ op: 'replace', members }] }));
   }
 
   async patch(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
+    requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
+    const schema = schemasOf(scope.directory).group;
     return this.update(scope, id, ifMatch, (current) => {
-      const result = applyPatch(groupResources, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
+      const result = applyPatch(schema, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
       return { doc: result.doc, changes: result.members ?? [] };
     });
   }
 
   async delete(scope: Scope, id: string, ifMatch?: string): Promise<void> {
+    requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
+    const dir = scope.directory.id;
     await inTransaction(this.storage, async (tx) => {
-      const current = await this.find(tx, scope.directory.id, id);
+      const current = await this.find(tx, dir, id);
       if (!current) throw notFound(`Group ${id} not found`);
       checkIfMatch(ifMatch, current.version);
-      const dir = scope.directory.id;
+      const affected = (await groupGrantsRoles(tx, dir, id)) ? await usersUnderGroups(tx, dir, [id]) : [];
       // The row first: it waits for writers that share-locked it, so their memberships are gone below too.
       await tx.deleteFrom('groups').where('directory_id', '=', dir).where('id', '=', id).execute();
       await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', id).execute();
       await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', '=', id).where('member_type', '=', 'Group').execute();
+      await tx.deleteFrom('role_mappings').where('directory_id', '=', dir).where('group_id', '=', id).execute();
+      await recomputeRoles(tx, dir, schemasOf(scope.directory).user, affected);
+      await recordChanges(tx, dir, scope.actor, [{ resourceType: 'Group', resourceId: id, resourceName: current.display_name, event: 'group.deleted' }]);
     });
   }
 
@@ -134,7 +151,18 @@ export class Groups {
         }
         const result = await update.executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return undefined;
-        await applyMemberChanges(tx, dir, id, changes, this.lockRows);
+        const { added, removed } = await applyMemberChanges(tx, dir, id, changes, this.lockRows);
+        const entries: ChangeEntry[] = [];
+        if (docChanged) {
+          entries.push({ resourceType: 'Group', resourceId: id, resourceName: next.display_name, event: 'group.updated', data: { changes: diffDocs(JSON.parse(current.doc), doc) } });
+        }
+        entries.push(...memberEntries(next, 'group.member_removed', removed), ...memberEntries(next, 'group.member_added', added));
+        if ((added.length || removed.length) && (await groupGrantsRoles(tx, dir, id))) {
+          const users = [...added, ...removed].filter((m) => m.type === 'User').map((m) => m.id);
+          const nested = [...added, ...removed].filter((m) => m.type === 'Group').map((m) => m.id);
+          await recomputeRoles(tx, dir, schemasOf(scope.directory).user, [...users, ...(await usersUnderGroups(tx, dir, nested))]);
+        }
+        await recordChanges(tx, dir, scope.actor, entries);
         return this.find(tx, dir, id);
       });
       if (written) return presentGroup(written, scope.base, await membersOf(this.storage.db, dir, id));
@@ -156,6 +184,16 @@ export class Groups {
   }
 }
 
+function memberEntries(group: GroupRow, event: 'group.member_added' | 'group.member_removed', members: Member[]): ChangeEntry[] {
+  return members.map((m) => ({
+    resourceType: 'Group',
+    resourceId: group.id,
+    resourceName: group.display_name,
+    event,
+    data: { member: { value: m.id, type: m.type } },
+  }));
+}
+
 function columnsFor(doc: ResourceDoc) {
   const displayName = doc.displayName as string;
   return {
@@ -166,29 +204,52 @@ function columnsFor(doc: ResourceDoc) {
   };
 }
 
-async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes: MemberChange[], lockRows: boolean): Promise<void> {
+/** Applies member changes in order; returns the memberships that really appeared and disappeared. */
+async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes: MemberChange[], lockRows: boolean) {
+  const added = new Map<string, Member>();
+  const removed = new Map<string, Member>();
+  const noteRemoved = (rows: { member_id: string; member_type: 'User' | 'Group' }[]) => {
+    for (const r of rows) {
+      if (added.has(r.member_id)) added.delete(r.member_id);
+      else removed.set(r.member_id, { id: r.member_id, type: r.member_type });
+    }
+  };
+  const noteAdded = (members: Member[]) => {
+    for (const m of members) {
+      if (removed.has(m.id)) removed.delete(m.id);
+      else added.set(m.id, m);
+    }
+  };
   const base = () => tx.deleteFrom('memberships').where('directory_id', '=', dir).where('group_id', '=', groupId);
   for (const change of changes) {
     switch (change.op) {
       case 'add':
-        await insertMembers(tx, dir, groupId, await resolveMembers(tx, dir, groupId, change.members, lockRows));
+        noteAdded(await insertMembers(tx, dir, groupId, await resolveMembers(tx, dir, groupId, change.members, lockRows)));
         break;
       case 'replace': {
         const resolved = await resolveMembers(tx, dir, groupId, change.members, lockRows);
-        await base().execute();
-        await insertMembers(tx, dir, groupId, resolved);
+        const wanted = new Set(resolved.map((m) => m.id));
+        // Only the difference is written: a full-list replace that changes one member writes one row.
+        const current = await tx.selectFrom('memberships').select(['member_id', 'member_type']).where('directory_id', '=', dir).where('group_id', '=', groupId).execute();
+        const have = new Set(current.map((c) => c.member_id));
+        const gone = current.filter((c) => !wanted.has(c.member_id));
+        for (let i = 0; i < gone.length; i += CHUNK) {
+          noteRemoved(await base().where('member_id', 'in', gone.slice(i, i + CHUNK).map((g) => g.member_id)).returning(['member_id', 'member_type']).execute());
+        }
+        noteAdded(await insertMembers(tx, dir, groupId, resolved.filter((m) => !have.has(m.id))));
         break;
       }
       case 'removeAll':
-        await base().execute();
+        noteRemoved(await base().returning(['member_id', 'member_type']).execute());
         break;
       case 'remove':
         for (let i = 0; i < change.ids.length; i += CHUNK) {
-          await base().where('member_id', 'in', change.ids.slice(i, i + CHUNK)).execute();
+          noteRemoved(await base().where('member_id', 'in', change.ids.slice(i, i + CHUNK)).returning(['member_id', 'member_type']).execute());
         }
         break;
     }
   }
+  return { added: [...added.values()], removed: [...removed.values()] };
 }
 
 /** Checks that every member exists in this directory and learns its type (Okta and Entra send none). */
@@ -202,7 +263,7 @@ async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: Member
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     // On PostgreSQL the rows are share-locked until commit, so a concurrent delete cannot leave a dangling membership.
-    const userQuery = tx.selectFrom('users').select('id').where('directory_id', '=', dir).where('id', 'in', chunk);
+    const userQuery = tx.selectFrom('users').select('id').where('directory_id', '=', dir).where('id', 'in', chunk).where('deleted_at', 'is', null);
     const groupQuery = tx.selectFrom('groups').select('id').where('directory_id', '=', dir).where('id', 'in', chunk);
     for (const r of await (lockRows ? userQuery.forShare() : userQuery).execute()) users.add(r.id);
     for (const r of await (lockRows ? groupQuery.forShare() : groupQuery).execute()) groups.add(r.id);
@@ -217,27 +278,38 @@ async function resolveMembers(tx: Tx, dir: string, groupId: string, refs: Member
   });
 }
 
-async function insertMembers(tx: Tx, dir: string, groupId: string, members: Member[]): Promise<void> {
+/** Inserts memberships; returns those that were new (an existing one is left as it is). */
+async function insertMembers(tx: Tx, dir: string, groupId: string, members: Member[]): Promise<Member[]> {
+  const inserted: Member[] = [];
   for (let i = 0; i < members.length; i += CHUNK) {
     const rows = members.slice(i, i + CHUNK).map((m) => ({ directory_id: dir, group_id: groupId, member_id: m.id, member_type: m.type }));
-    await tx.insertInto('memberships').values(rows).onConflict((oc) => oc.columns(['directory_id', 'group_id', 'member_id']).doNothing()).execute();
+    const result = await tx
+      .insertInto('memberships')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['directory_id', 'group_id', 'member_id']).doNothing())
+      .returning(['member_id', 'member_type'])
+      .execute();
+    inserted.push(...result.map((r) => ({ id: r.member_id, type: r.member_type })));
   }
+  return inserted;
 }
 
-/** A group's members with their current display names. */
+/** A group's members with their current display names; soft-deleted users are not members to the outside. */
 export async function membersOf(db: Storage['db'] | Tx, dir: string, groupId: string): Promise<MemberOut[]> {
   const rows = await db
     .selectFrom('memberships as m')
     .leftJoin('users as u', (j) => j.onRef('u.directory_id', '=', 'm.directory_id').onRef('u.id', '=', 'm.member_id'))
     .leftJoin('groups as g', (j) => j.onRef('g.directory_id', '=', 'm.directory_id').onRef('g.id', '=', 'm.member_id'))
-    .select(['m.member_id', 'm.member_type', 'u.display_name as user_display', 'u.user_name', 'g.display_name as group_display'])
+    .select(['m.member_id', 'm.member_type', 'u.display_name as user_display', 'u.user_name', 'u.deleted_at', 'g.display_name as group_display'])
     .where('m.directory_id', '=', dir)
     .where('m.group_id', '=', groupId)
     .orderBy('m.member_id')
     .execute();
-  return rows.map((r) => ({
-    value: r.member_id,
-    type: r.member_type,
-    display: (r.member_type === 'User' ? (r.user_display ?? r.user_name) : r.group_display) ?? undefined,
-  }));
+  return rows
+    .filter((r) => r.member_type === 'Group' || (r.user_name !== null && r.deleted_at === null))
+    .map((r) => ({
+      value: r.member_id,
+      type: r.member_type,
+      display: (r.member_type === 'User' ? (r.user_display ?? r.user_name) : r.group_display) ?? undefined,
+    }));
 }

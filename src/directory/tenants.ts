@@ -28,7 +28,10 @@ export class Tenants {
     if (!SLUG.test(slug)) throw new TenantError(`Invalid directory slug "${slug}": use lower-case letters, digits and dashes`);
     if (await this.findDirectory(slug)) throw new TenantError(`Directory "${slug}" already exists`);
     const directory: Directory = { id: randomUUID(), slug, name: name ?? slug, created: new Date().toISOString(), settings: '{}' };
-    await this.db.insertInto('directories').values(directory).execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('directories').values(directory).execute();
+      await tx.insertInto('directory_counters').values({ directory_id: directory.id, change_seq: 0 }).execute();
+    });
     return directory;
   }
 
@@ -121,6 +124,7 @@ export class Tenants {
     try {
       await this.db.transaction().execute(async (tx) => {
         await tx.insertInto('directories').values(directory).execute();
+        await tx.insertInto('directory_counters').values({ directory_id: directory.id, change_seq: 0 }).execute();
         await tx.insertInto('tokens').values({
           directory_id: directory.id,
           id: randomUUID(),

@@ -3,32 +3,49 @@ import { sql, type Transaction } from 'kysely';
 import { ScimError, notFound } from '../protocol/errors.js';
 import { applyPatch } from '../protocol/patch.js';
 import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
-import { userResources } from '../protocol/schema/registry.js';
+import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
 import { fold, type Storage } from '../storage/database.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
+import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
 import { compileList, pageQuery } from './listing.js';
 import { hashPassword } from './passwords.js';
+import { policyOf, requireAllowed, type DirectoryPolicy } from './policies.js';
+import { effectiveRolesOf, recomputeRoles } from './roles.js';
+import { schemasOf } from './schemas.js';
 import { inTransaction } from './transactions.js';
 
 type UserRow = Omit<UsersTable, 'seq'>;
 type Tx = Transaction<Database>;
+type Db = Storage['db'] | Tx;
 export type ScimResource = Record<string, unknown>;
 
 const USER_COLUMNS = [
   'directory_id', 'id', 'user_name', 'user_name_ci', 'external_id', 'display_name', 'active',
-  'created', 'last_modified', 'version', 'doc', 'password_hash',
+  'created', 'last_modified', 'version', 'doc', 'password_hash', 'deleted_at',
 ] as const;
 
-/** Users of a directory: every write validates, runs in one transaction, and keeps the email index in step. */
+/** What a read should include besides the document; `true`/`false` is shorthand for groups with roles / roles only. */
+export type UserReadOptions = boolean | { groups?: boolean; roles?: boolean };
+const readOptions = (read: UserReadOptions) => (typeof read === 'boolean' ? { groups: read, roles: true } : read);
+
+/**
+ * Users of a directory. Every write validates against the directory's schemas, obeys its policy, runs in one
+ * transaction with its history entry, and keeps the email index and the user's effective roles in step.
+ */
 export class Users {
   constructor(private readonly storage: Storage) {}
 
   async create(scope: Scope, body: unknown): Promise<ScimResource> {
-    const { doc, password } = normalizeResource(userResources, body);
+    const policy = policyOf(scope.directory);
+    requireAllowed(policy, scope.actor, 'create');
+    const schema = schemasOf(scope.directory).user;
+    const normalized = normalizeResource(schema, withUserNameFallback(body, policy));
+    const { doc } = normalized;
+    const password = acceptedPassword(normalized.password, policy, scope);
     const passwordHash = password !== undefined ? await hashPassword(password) : null;
     const now = new Date().toISOString();
     const row: UserRow = {
@@ -39,65 +56,145 @@ export class Users {
       last_modified: now,
       version: 1,
       password_hash: passwordHash,
+      deleted_at: null,
     };
-    await this.write('User', async (tx) => {
+    await this.write(async (tx) => {
       await tx.insertInto('users').values(row).execute();
       await writeEmails(tx, row.directory_id, row.id, doc);
+      await recomputeRoles(tx, row.directory_id, schema, [row.id]);
+      await recordChanges(tx, row.directory_id, scope.actor, [
+        { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: diffDocs({}, doc) } },
+      ]);
     });
-    return presentUser(row, scope.base, []);
+    return this.present(this.storage.db, scope, row, { groups: true, roles: true });
   }
 
-  async get(scope: Scope, id: string, withGroups = true): Promise<ScimResource> {
+  async get(scope: Scope, id: string, read: UserReadOptions = true): Promise<ScimResource> {
     const row = await this.find(this.storage.db, scope, id);
     if (!row) throw notFound(`User ${id} not found`);
-    return presentUser(row, scope.base, withGroups ? await groupsOf(this.storage.db, scope.directory.id, id) : undefined);
+    return this.present(this.storage.db, scope, row, readOptions(read));
   }
 
-  async list(scope: Scope, options: ListOptions, withGroups = true): Promise<{ total: number; resources: ScimResource[] }> {
-    const compiled = compileList(userResources, 'User', this.storage.dialect, options);
+  async list(scope: Scope, options: ListOptions, readWhat: UserReadOptions = true): Promise<{ total: number; resources: ScimResource[] }> {
+    const read = readOptions(readWhat);
+    const compiled = compileList(schemasOf(scope.directory).user, 'User', this.storage.dialect, options);
     const db = this.storage.db;
-    let countQuery = db.selectFrom('users as r').select((eb) => eb.fn.countAll<number>().as('n')).where('r.directory_id', '=', scope.directory.id);
+    const live = (q: ReturnType<typeof base>) => q.where('r.directory_id', '=', scope.directory.id).where('r.deleted_at', 'is', null);
+    const base = () => db.selectFrom('users as r');
+    let countQuery = live(base()).select((eb) => eb.fn.countAll<number>().as('n'));
     if (compiled.where) countQuery = countQuery.where(compiled.where as never);
-    const { n } = await countQuery.executeTakeFirstOrThrow();
-    const total = Number(n);
+    const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
     if (options.count === 0 || total < options.startIndex) return { total, resources: [] };
-    const rows = await pageQuery(
-      db.selectFrom('users as r').select(USER_COLUMNS.map((c) => `r.${c}` as const)).where('r.directory_id', '=', scope.directory.id),
-      compiled,
-      options,
-    ).execute();
+    const rows = await pageQuery(live(base()).select(USER_COLUMNS.map((c) => `r.${c}` as const)), compiled, options).execute();
+    const roles = read.roles ? await effectiveRolesOf(db, scope.directory.id, rows.map((r) => r.id)) : undefined;
     const resources: ScimResource[] = [];
     for (const row of rows) {
-      resources.push(presentUser(row, scope.base, withGroups ? await groupsOf(db, scope.directory.id, row.id) : undefined));
+      const groups = read.groups ? await groupsOf(db, scope.directory.id, row.id) : undefined;
+      resources.push(presentUser(row, scope.base, groups, extensionIds(scope), roles?.get(row.id) ?? []));
     }
     return { total, resources };
   }
 
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
-    const { doc, password } = normalizeResource(userResources, body);
+    const policy = policyOf(scope.directory);
+    const normalized = normalizeResource(schemasOf(scope.directory).user, withUserNameFallback(body, policy));
+    const password = acceptedPassword(normalized.password, policy, scope);
     const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
-    return this.update(scope, id, ifMatch, async () => ({ doc, passwordHash }));
+    return this.update(scope, id, ifMatch, async () => ({ doc: normalized.doc, passwordHash }));
   }
 
   async patch(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
+    const policy = policyOf(scope.directory);
+    const schema = schemasOf(scope.directory).user;
     return this.update(scope, id, ifMatch, async (current) => {
-      const result = applyPatch(userResources, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
-      const passwordHash = result.password !== undefined ? await hashPassword(result.password) : undefined;
+      const result = applyPatch(schema, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
+      const password = acceptedPassword(result.password, policy, scope);
+      const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
       return { doc: result.doc, passwordHash };
     });
   }
 
+  /** DELETE: soft by default (hidden, restorable until purged), hard where the directory's policy says so. */
   async delete(scope: Scope, id: string, ifMatch?: string): Promise<void> {
+    const policy = policyOf(scope.directory);
+    requireAllowed(policy, scope.actor, 'delete');
+    const dir = scope.directory.id;
     await inTransaction(this.storage, async (tx) => {
       const current = await this.find(tx, scope, id);
       if (!current) throw notFound(`User ${id} not found`);
       checkIfMatch(ifMatch, current.version);
-      const dir = scope.directory.id;
-      // The row first: it waits for group writers that share-locked it, so their new memberships go below too.
-      await tx.deleteFrom('users').where('directory_id', '=', dir).where('id', '=', id).execute();
-      await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', '=', id).where('member_type', '=', 'User').execute();
-      await tx.deleteFrom('user_emails').where('directory_id', '=', dir).where('user_id', '=', id).execute();
+      const entry: ChangeEntry = { resourceType: 'User', resourceId: id, resourceName: current.user_name, event: 'user.deleted', data: { soft: policy.deletion === 'soft' } };
+      if (policy.deletion === 'soft') {
+        await tx
+          .updateTable('users')
+          .set({ deleted_at: new Date().toISOString(), version: current.version + 1 })
+          .where('directory_id', '=', dir)
+          .where('id', '=', id)
+          .execute();
+      } else {
+        await hardDelete(tx, dir, [id]);
+      }
+      await recordChanges(tx, dir, scope.actor, [entry]);
     });
+  }
+
+  /** Brings back a soft-deleted user with its attributes, memberships and roles; 409 when its userName was taken. */
+  async restore(scope: Scope, id: string): Promise<ScimResource> {
+    const dir = scope.directory.id;
+    const row = await this.write(async (tx) => {
+      const deleted = await tx.selectFrom('users').select(USER_COLUMNS).where('directory_id', '=', dir).where('id', '=', id).where('deleted_at', 'is not', null).executeTakeFirst();
+      if (!deleted) throw notFound(`No deleted user ${id} to restore (it may have been purged)`);
+      const restored = { ...deleted, deleted_at: null, version: deleted.version + 1, last_modified: new Date().toISOString() };
+      await tx
+        .updateTable('users')
+        .set({ deleted_at: null, version: restored.version, last_modified: restored.last_modified })
+        .where('directory_id', '=', dir)
+        .where('id', '=', id)
+        .execute();
+      await recomputeRoles(tx, dir, schemasOf(scope.directory).user, [id]);
+      await recordChanges(tx, dir, scope.actor, [{ resourceType: 'User', resourceId: id, resourceName: deleted.user_name, event: 'user.restored' }]);
+      return restored;
+    });
+    return this.present(this.storage.db, scope, row, { groups: true, roles: true });
+  }
+
+  /** Soft-deleted users, newest deletion first. */
+  async listDeleted(scope: Scope, limit = 100): Promise<{ id: string; userName: string; deletedAt: string }[]> {
+    const rows = await this.storage.db
+      .selectFrom('users')
+      .select(['id', 'user_name', 'deleted_at'])
+      .where('directory_id', '=', scope.directory.id)
+      .where('deleted_at', 'is not', null)
+      .orderBy('deleted_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, userName: r.user_name, deletedAt: r.deleted_at! }));
+  }
+
+  /** Removes users soft-deleted longer ago than the directory's retention; returns how many. */
+  async purgeExpired(scope: Scope, now = new Date()): Promise<number> {
+    const policy = policyOf(scope.directory);
+    const cutoff = new Date(now.getTime() - policy.retentionDays * 86_400_000).toISOString();
+    const dir = scope.directory.id;
+    let purged = 0;
+    for (;;) {
+      const batch = await inTransaction(this.storage, async (tx) => {
+        const rows = await tx
+          .selectFrom('users')
+          .select(['id', 'user_name'])
+          .where('directory_id', '=', dir)
+          .where('deleted_at', 'is not', null)
+          .where('deleted_at', '<=', cutoff)
+          .limit(200)
+          .execute();
+        if (rows.length === 0) return 0;
+        await hardDelete(tx, dir, rows.map((r) => r.id));
+        await recordChanges(tx, dir, scope.actor, rows.map((r) => ({ resourceType: 'User', resourceId: r.id, resourceName: r.user_name, event: 'user.purged' })));
+        return rows.length;
+      });
+      purged += batch;
+      if (batch < 200) return purged;
+    }
   }
 
   /**
@@ -110,11 +207,20 @@ export class Users {
     ifMatch: string | undefined,
     change: (current: UserRow) => Promise<{ doc: ResourceDoc; passwordHash?: string }>,
   ): Promise<ScimResource> {
+    const policy = policyOf(scope.directory);
+    const schema = schemasOf(scope.directory).user;
     for (let attempt = 0; ; attempt++) {
       const current = await this.find(this.storage.db, scope, id);
       if (!current) throw notFound(`User ${id} not found`);
       checkIfMatch(ifMatch, current.version);
       const { doc, passwordHash } = await change(current);
+      const before = JSON.parse(current.doc) as ResourceDoc;
+      const wasActive = before.active !== false;
+      const isActive = doc.active !== false;
+      const diff = diffDocs(before, doc, ['active']);
+      const passwordChanged = passwordHash !== undefined;
+      if (Object.keys(diff).length > 0 || passwordChanged) requireAllowed(policy, scope.actor, 'update');
+      if (wasActive !== isActive) requireAllowed(policy, scope.actor, 'deactivate');
       const next: UserRow = {
         ...current,
         ...columnsFor(doc),
@@ -122,9 +228,16 @@ export class Users {
         version: current.version + 1,
         password_hash: passwordHash ?? current.password_hash,
       };
-      const unchanged = next.doc === current.doc && next.password_hash === current.password_hash;
-      if (unchanged) return presentUser(current, scope.base, await groupsOf(this.storage.db, scope.directory.id, id));
-      const written = await this.write('User', async (tx) => {
+      const entries: ChangeEntry[] = [];
+      const name = next.user_name;
+      if (Object.keys(diff).length > 0 || passwordChanged) {
+        entries.push({ resourceType: 'User', resourceId: id, resourceName: name, event: 'user.updated', data: { changes: { ...diff, ...(passwordChanged ? { password: { changed: true } } : {}) } } });
+      }
+      if (wasActive !== isActive) {
+        entries.push({ resourceType: 'User', resourceId: id, resourceName: name, event: isActive ? 'user.reactivated' : 'user.deactivated', data: { changes: { active: { before: wasActive, after: isActive } } } });
+      }
+      if (entries.length === 0) return this.present(this.storage.db, scope, current, { groups: true, roles: true });
+      const written = await this.write(async (tx) => {
         const result = await tx
           .updateTable('users')
           .set({
@@ -141,33 +254,76 @@ export class Users {
           .where('directory_id', '=', scope.directory.id)
           .where('id', '=', id)
           .where('version', '=', current.version)
+          .where('deleted_at', 'is', null)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return false;
-        await writeEmails(tx, scope.directory.id, id, doc);
+        if (next.doc !== current.doc) {
+          await writeEmails(tx, scope.directory.id, id, doc);
+          await recomputeRoles(tx, scope.directory.id, schema, [id]);
+        }
+        await recordChanges(tx, scope.directory.id, scope.actor, entries);
         return true;
       });
-      if (written) return presentUser(next, scope.base, await groupsOf(this.storage.db, scope.directory.id, id));
+      if (written) return this.present(this.storage.db, scope, next, { groups: true, roles: true });
       if (ifMatch !== undefined) throw preconditionFailed();
       if (attempt >= 5) throw new ScimError(409, undefined, 'The user changed concurrently too often; try again');
     }
   }
 
-  private find(db: Storage['db'] | Tx, scope: Scope, id: string): Promise<UserRow | undefined> {
+  private find(db: Db, scope: Scope, id: string): Promise<UserRow | undefined> {
     return db
       .selectFrom('users')
       .select(USER_COLUMNS)
       .where('directory_id', '=', scope.directory.id)
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
       .executeTakeFirst();
   }
 
-  private async write<T>(resource: 'User', work: (tx: Tx) => Promise<T>): Promise<T> {
+  private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
+    const groups = read.groups ? await groupsOf(db, scope.directory.id, row.id) : undefined;
+    const roles = read.roles ? (await effectiveRolesOf(db, scope.directory.id, [row.id])).get(row.id) ?? [] : undefined;
+    return presentUser(row, scope.base, groups, extensionIds(scope), roles);
+  }
+
+  private async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       return await inTransaction(this.storage, work);
     } catch (error) {
-      throw uniquenessError(error, resource) ?? error;
+      throw uniquenessError(error, 'User') ?? error;
     }
   }
+}
+
+const extensionIds = (scope: Scope) => schemaIds(schemasOf(scope.directory).user);
+const schemaIds = (schema: ResourceSchema) => schema.extensions.map((e) => e.id).filter((id) => id !== ROLES_EXTENSION_SCHEMA);
+
+/** With password sync off, an IdP's password is ignored: not hashed, not stored (Okta sends a placeholder). */
+function acceptedPassword(password: string | undefined, policy: DirectoryPolicy, scope: Scope): string | undefined {
+  if (password === undefined) return undefined;
+  return scope.actor.kind === 'scim' && !policy.passwordSync ? undefined : password;
+}
+
+/** Where the policy says so, a user sent without userName takes its primary (or first) email. */
+function withUserNameFallback(body: unknown, policy: DirectoryPolicy): unknown {
+  if (!policy.userNameFromEmail || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const object = body as Record<string, unknown>;
+  const key = Object.keys(object).find((k) => k.toLowerCase() === 'username');
+  if (key && typeof object[key] === 'string' && (object[key] as string).trim()) return body;
+  const emailsKey = Object.keys(object).find((k) => k.toLowerCase() === 'emails');
+  const emails = emailsKey && Array.isArray(object[emailsKey]) ? (object[emailsKey] as Record<string, unknown>[]) : [];
+  const chosen = emails.find((e) => e && e.primary === true) ?? emails[0];
+  if (!chosen || typeof chosen.value !== 'string') return body;
+  const { [key ?? 'userName']: _, ...rest } = object;
+  return { ...rest, userName: chosen.value };
+}
+
+async function hardDelete(tx: Tx, dir: string, ids: string[]): Promise<void> {
+  // The rows first: they wait for group writers that share-locked them, so their new memberships go below too.
+  await tx.deleteFrom('users').where('directory_id', '=', dir).where('id', 'in', ids).execute();
+  await tx.deleteFrom('memberships').where('directory_id', '=', dir).where('member_id', 'in', ids).where('member_type', '=', 'User').execute();
+  await tx.deleteFrom('user_emails').where('directory_id', '=', dir).where('user_id', 'in', ids).execute();
+  await tx.deleteFrom('user_roles').where('directory_id', '=', dir).where('user_id', 'in', ids).execute();
 }
 
 export function checkIfMatch(ifMatch: string | undefined, version: number): void {
@@ -195,34 +351,29 @@ async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: Res
   const emails = (doc.emails as Record<string, unknown>[] | undefined) ?? [];
   // Batches keep each statement under the databases' bound-parameter limits.
   for (let start = 0; start < emails.length; start += 500) {
-    await insertEmails(tx, directoryId, userId, emails.slice(start, start + 500), start);
+    await tx
+      .insertInto('user_emails')
+      .values(
+        emails.slice(start, start + 500).map((email, index) => {
+          const value = typeof email.value === 'string' ? email.value : null;
+          return {
+            directory_id: directoryId,
+            user_id: userId,
+            position: start + index,
+            value,
+            value_ci: value === null ? null : fold(value),
+            display: typeof email.display === 'string' ? email.display : null,
+            type: typeof email.type === 'string' ? email.type : null,
+            primary: email.primary === true ? 1 : 0,
+          };
+        }),
+      )
+      .execute();
   }
 }
 
-async function insertEmails(tx: Tx, directoryId: string, userId: string, emails: Record<string, unknown>[], offset: number) {
-  await tx
-    .insertInto('user_emails')
-    .values(
-      emails.map((email, index) => {
-        const position = offset + index;
-        const value = typeof email.value === 'string' ? email.value : null;
-        return {
-          directory_id: directoryId,
-          user_id: userId,
-          position,
-          value,
-          value_ci: value === null ? null : fold(value),
-          display: typeof email.display === 'string' ? email.display : null,
-          type: typeof email.type === 'string' ? email.type : null,
-          primary: email.primary === true ? 1 : 0,
-        };
-      }),
-    )
-    .execute();
-}
-
 /** A user's groups: direct memberships and the groups those are nested in (indirect), each once. */
-export async function groupsOf(db: Storage['db'] | Tx, directoryId: string, userId: string): Promise<GroupRef[]> {
+export async function groupsOf(db: Db, directoryId: string, userId: string): Promise<GroupRef[]> {
   const result = await sql<{ id: string; display_name: string; depth: number }>`
     with recursive reach(group_id, depth) as (
       select group_id, 0 from memberships

@@ -6,7 +6,8 @@ import { ScimError, notFound } from '../protocol/errors.js';
 import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from '../protocol/discovery.js';
 import { listResponse, parseListQuery, parseSearchRequest, type ListQuery } from '../protocol/messages.js';
 import { buildProjection, project, wantsAttribute } from '../protocol/projection.js';
-import { groupResources, userResources, type ResourceSchema } from '../protocol/schema/registry.js';
+import { recognizeClient } from '../protocol/clients.js';
+import { schemasOf } from '../directory/schemas.js';
 import { etagMatches } from '../protocol/version.js';
 import { handleBulk } from './bulk.js';
 import type { HttpLimits } from './limits.js';
@@ -51,15 +52,26 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     }
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const mount = directory.slug === 'default' && options.directorySlug ? '/scim/v2' : `/d/${directory.slug}/scim/v2`;
-    request.scope = { directory, base: `${origin.replace(/\/$/, '')}${mount}` };
+    const base = `${origin.replace(/\/$/, '')}${mount}`;
+    const client = recognizeClient({
+      userAgent: request.headers['user-agent'],
+      method: request.method,
+      path: request.url.split('?')[0].slice(request.url.indexOf(mount) + mount.length),
+      query: request.query as Record<string, unknown>,
+      tokenLabel: token.label,
+    })?.client;
+    request.scope = { directory, base, actor: { kind: 'scim', id: token.id, label: token.label, ...(client ? { client } : {}) } };
     request.token = token;
   });
 
-  const schemaFor = (kind: Kind) => (kind === 'User' ? userResources : groupResources);
+  const schemaFor = (kind: Kind, request: FastifyRequest) => {
+    const schemas = schemasOf(request.scope.directory);
+    return kind === 'User' ? schemas.user : schemas.group;
+  };
   const service = (kind: Kind) => (kind === 'User' ? roster.users : roster.groups);
 
   const list = async (kind: Kind, query: ListQuery, request: FastifyRequest, reply: FastifyReply) => {
-    const projection = buildProjection(schemaFor(kind), query);
+    const projection = buildProjection(schemaFor(kind, request), query);
     const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
     const { total, resources } = await service(kind).list(request.scope, query, withRefs);
     return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), {
@@ -69,9 +81,9 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     }));
   };
 
-  const reference = (schema: ResourceSchema, request: FastifyRequest) => {
+  const reference = (kind: Kind, request: FastifyRequest) => {
     const query = parseListQuery(request.query as Record<string, unknown>, listLimits);
-    return buildProjection(schema, query);
+    return buildProjection(schemaFor(kind, request), query);
   };
 
   const sendResource = (reply: FastifyReply, status: number, resource: Record<string, unknown>, projected: Record<string, unknown>) => {
@@ -83,13 +95,12 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
 
   for (const kind of ['User', 'Group'] as const) {
     const path = kind === 'User' ? '/Users' : '/Groups';
-    const schema = schemaFor(kind);
 
     app.get(path, (request, reply) => list(kind, parseListQuery(request.query as Record<string, unknown>, listLimits), request, reply));
     app.post(`${path}/.search`, (request, reply) => list(kind, parseSearchRequest(request.body, listLimits), request, reply));
 
     app.get<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
-      const projection = reference(schema, request);
+      const projection = reference(kind, request);
       const resource = await service(kind).get(request.scope, request.params.id, wantsAttribute(projection, kind === 'User' ? 'groups' : 'members'));
       const version = (resource.meta as { version: string }).version;
       const ifNoneMatch = request.headers['if-none-match'];
@@ -100,19 +111,19 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     });
 
     app.post(path, async (request, reply) => {
-      const projection = reference(schema, request);
+      const projection = reference(kind, request);
       const resource = await service(kind).create(request.scope, request.body);
       return sendResource(reply, 201, resource, project(projection, resource));
     });
 
     app.put<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
-      const projection = reference(schema, request);
+      const projection = reference(kind, request);
       const resource = await service(kind).replace(request.scope, request.params.id, request.body, ifMatch(request));
       return sendResource(reply, 200, resource, project(projection, resource));
     });
 
     app.patch<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
-      const projection = reference(schema, request);
+      const projection = reference(kind, request);
       const resource = await service(kind).patch(request.scope, request.params.id, request.body, ifMatch(request));
       // Group PATCH answers 204 (what Entra recommends) unless the client asked for attributes back.
       const query = request.query as Record<string, unknown>;
@@ -142,7 +153,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     for (const kind of ['User', 'Group'] as const) {
       let result;
       try {
-        const projection = buildProjection(schemaFor(kind), query);
+        const projection = buildProjection(schemaFor(kind, request), query);
         const counted = await service(kind).list(request.scope, { ...query, startIndex: 1, count: 0 }, false);
         result = { projection, total: counted.total };
       } catch (error) {
@@ -182,20 +193,20 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
   );
 
   app.get('/ResourceTypes', async (request, reply) => {
-    const docs = resourceTypeDocuments(request.scope.base);
+    const docs = resourceTypeDocuments(request.scope.base, typesOf(request));
     return sendScim(reply, 200, listResponse(docs, { totalResults: docs.length, startIndex: 1, itemsPerPage: docs.length }));
   });
   app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (request, reply) => {
-    const doc = resourceTypeDocuments(request.scope.base).find((d) => d.id === request.params.id);
+    const doc = resourceTypeDocuments(request.scope.base, typesOf(request)).find((d) => d.id === request.params.id);
     if (!doc) throw notFound(`No resource type "${request.params.id}"`);
     return sendScim(reply, 200, doc);
   });
   app.get('/Schemas', async (request, reply) => {
-    const docs = schemaDocuments(request.scope.base);
+    const docs = schemaDocuments(request.scope.base, schemaDefsOf(request));
     return sendScim(reply, 200, listResponse(docs, { totalResults: docs.length, startIndex: 1, itemsPerPage: docs.length }));
   });
   app.get<{ Params: { id: string } }>('/Schemas/:id', async (request, reply) => {
-    const doc = schemaDocuments(request.scope.base).find((d) => d.id === request.params.id);
+    const doc = schemaDocuments(request.scope.base, schemaDefsOf(request)).find((d) => d.id === request.params.id);
     if (!doc) throw notFound(`No schema "${request.params.id}"`);
     return sendScim(reply, 200, doc);
   });
@@ -204,6 +215,17 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
   app.all('/Me', async () => {
     throw new ScimError(501, undefined, '/Me is not supported: Roster authenticates provisioning clients, not people');
   });
+}
+
+/** The directory's resource types and schemas (built-in plus declared extensions), for discovery. */
+function typesOf(request: FastifyRequest) {
+  const { user, group } = schemasOf(request.scope.directory);
+  return [user.type, group.type];
+}
+
+function schemaDefsOf(request: FastifyRequest) {
+  const { user, group } = schemasOf(request.scope.directory);
+  return [user.type.schema, group.type.schema, ...user.extensions, ...group.extensions];
 }
 
 function ifMatch(request: FastifyRequest): string | undefined {

@@ -15,6 +15,11 @@ export const COPIED_TABLES: { table: string; key: string[] }[] = [
   { table: 'groups', key: ['directory_id', 'id'] },
   { table: 'memberships', key: ['directory_id', 'group_id', 'member_id'] },
   { table: 'provisioning_log', key: ['directory_id', 'time', 'id'] },
+  { table: 'directory_counters', key: ['directory_id'] },
+  { table: 'changes', key: ['directory_id', 'seq'] },
+  { table: 'role_mappings', key: ['directory_id', 'group_id', 'role'] },
+  { table: 'role_rules', key: ['directory_id', 'id'] },
+  { table: 'user_roles', key: ['directory_id', 'user_id', 'role', 'source'] },
 ];
 
 /** Tables whose `seq` identity must continue after the copied rows on PostgreSQL. */

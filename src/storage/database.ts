@@ -31,7 +31,7 @@ export function openStorage(url: string): Storage {
       connectionString: url,
       max: Number(process.env.ROSTER_DB_POOL_SIZE ?? 10),
       // Fail fast when the database is unreachable: requests answer 503 instead of hanging.
-      connectionTimeoutMillis: Number(process.env.ROSTER_DB_CONNECT_TIMEOUT_MS ?? 3000),
+      connectionTimeoutMillis: Number(process.env.ROSTER_DB_CONNECT_TIMEOUT_MS ?? 5000),
       statement_timeout: Number(process.env.ROSTER_DB_STATEMENT_TIMEOUT_MS ?? 15000),
     });
     // An idle connection that breaks (database restart) must not crash the process; the pool replaces it.

@@ -16,6 +16,8 @@ export interface DialectSql {
   jsonArrayElements(doc: Sql, keys: string[], alias: string): Sql;
   /** The sub-attribute `key` of an element produced by jsonArrayElements. */
   elementText(alias: string, key: string, type: 'number' | 'boolean' | 'text'): Sql;
+  /** The element itself, for arrays of simple values. */
+  elementSelf(alias: string, type: 'number' | 'boolean' | 'text'): Sql;
   /** Case folding for values that are not stored pre-folded. */
   fold(value: Sql): Sql;
   /** SQL boolean literals for 0/1 columns and JSON booleans. */
@@ -29,6 +31,7 @@ const sqliteSql: DialectSql = {
   jsonTyped: (doc, keys) => sql`json_extract(${doc}, ${sqlitePath(keys)})`,
   jsonArrayElements: (doc, keys, alias) => sql`json_each(${doc}, ${sqlitePath(keys)}) as ${sql.raw(alias)}`,
   elementText: (alias, key) => sql`json_extract(${sql.raw(alias)}.value, ${sqlitePath([key])})`,
+  elementSelf: (alias) => sql`${sql.raw(alias)}.value`,
   fold: (value) => sql`fold(${value})`,
   boolean: (value) => sql.raw(value ? '1' : '0'),
 };
@@ -48,6 +51,7 @@ const postgresSql: DialectSql = {
   jsonArrayElements: (doc, keys, alias) =>
     sql`jsonb_array_elements(case when jsonb_typeof((${doc})::jsonb #> ${pgPath(keys)}) = 'array' then (${doc})::jsonb #> ${pgPath(keys)} else '[]'::jsonb end) as ${sql.raw(alias)}(value)`,
   elementText: (alias, key, type) => pgTyped(sql`(${sql.raw(alias)}.value -> ${key}::text)`, type),
+  elementSelf: (alias, type) => pgTyped(sql`${sql.raw(alias)}.value`, type),
   fold: (value) => sql`lower(${value})`,
   boolean: (value) => sql.raw(value ? 'true' : 'false'),
 };

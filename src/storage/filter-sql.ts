@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { badRequest } from '../protocol/errors.js';
 import type { AttrPath, CompareOp, Filter, Literal } from '../protocol/filter/ast.js';
-import { findAttribute, type ResourceSchema, type ResolvedPath } from '../protocol/schema/registry.js';
+import { ROLES_EXTENSION_SCHEMA, findAttribute, type ResourceSchema, type ResolvedPath } from '../protocol/schema/registry.js';
 import type { AttributeDef } from '../protocol/schema/types.js';
 import { fold, type DialectName } from './database.js';
 import { dialectSql, type DialectSql, type Sql } from './dialect-sql.js';
@@ -101,7 +101,8 @@ export class FilterCompiler {
       const source = this.elements(resolved);
       if (leaf.kind === 'present' && !resolved.sub) return this.exists(source, sql`1 = 1`);
       // `emails co "x"` compares each element's `value`; `emails.type eq "work"` the named sub-attribute.
-      const subDef = resolved.sub ?? findAttribute(attribute.subAttributes, 'value');
+      // A multi-valued attribute of simple values (effectiveRoles, extension string lists) compares the element.
+      const subDef = resolved.sub ?? (attribute.subAttributes ? findAttribute(attribute.subAttributes, 'value') : attribute);
       if (!subDef) throw badRequest('invalidFilter', `Name a sub-attribute of "${attribute.name}" to compare it`);
       const value = source.sub(subDef);
       if (!value) throw this.unsupported(leaf.path);
@@ -270,8 +271,16 @@ export class FilterCompiler {
     if (!resolved.inExtension && this.ctx.resource === 'Group' && attribute.name === 'members') {
       return {
         from: sql`memberships ${a}`,
-        where: sql`${a}.directory_id = r.directory_id and ${a}.group_id = r.id`,
+        // Soft-deleted users keep their membership rows but are no members to the outside.
+        where: sql`${a}.directory_id = r.directory_id and ${a}.group_id = r.id and not exists (select 1 from users ${sql.raw(`${alias}u`)} where ${sql.raw(`${alias}u`)}.directory_id = ${a}.directory_id and ${sql.raw(`${alias}u`)}.id = ${a}.member_id and ${sql.raw(`${alias}u`)}.deleted_at is not null)`,
         sub: (def) => (def.name === 'value' ? text('member_id', def) : def.name === 'type' ? text('member_type', def) : undefined),
+      };
+    }
+    if (resolved.schemaId === ROLES_EXTENSION_SCHEMA && this.ctx.resource === 'User') {
+      return {
+        from: sql`user_roles ${a}`,
+        where: sql`${a}.directory_id = r.directory_id and ${a}.user_id = r.id`,
+        sub: (def) => (def === attribute ? text('role', def) : undefined),
       };
     }
     const keys = resolved.inExtension ? [resolved.schemaId, attribute.name] : [attribute.name];
@@ -280,7 +289,8 @@ export class FilterCompiler {
       where: sql`1 = 1`,
       sub: (def) => {
         const kind = kindOf(def);
-        return { expr: this.d.elementText(alias, def.name, kind === 'date' ? 'text' : kind), def, kind };
+        const type = kind === 'date' ? 'text' : kind;
+        return { expr: def === attribute ? this.d.elementSelf(alias, type) : this.d.elementText(alias, def.name, type), def, kind };
       },
     };
   }

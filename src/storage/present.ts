@@ -1,5 +1,5 @@
 import { etagFor } from '../protocol/version.js';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../protocol/schema/registry.js';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ROLES_EXTENSION_SCHEMA, USER_SCHEMA } from '../protocol/schema/registry.js';
 import type { GroupsTable, UsersTable } from './tables.js';
 
 // Turns stored rows into SCIM resources (before projection). The document holds the client-writable
@@ -23,10 +23,14 @@ function schemasOf(core: string, doc: Record<string, unknown>, extensions: strin
   return [core, ...extensions.filter((id) => doc[id] !== undefined)];
 }
 
-export function presentUser(row: Row<UsersTable>, base: string, groups?: GroupRef[], extensionIds = [ENTERPRISE_USER_SCHEMA]) {
+export function presentUser(row: Row<UsersTable>, base: string, groups?: GroupRef[], extensionIds = [ENTERPRISE_USER_SCHEMA], roles?: string[]) {
   const doc = JSON.parse(row.doc) as Record<string, unknown>;
   const location = `${base}/Users/${row.id}`;
   const resource: Record<string, unknown> = { schemas: schemasOf(USER_SCHEMA, doc, extensionIds), id: row.id, ...doc };
+  if (roles !== undefined && roles.length > 0) {
+    resource[ROLES_EXTENSION_SCHEMA] = { effectiveRoles: roles };
+    (resource.schemas as string[]).push(ROLES_EXTENSION_SCHEMA);
+  }
   if (groups !== undefined && groups.length > 0) {
     resource.groups = groups.map((g) => ({ value: g.value, $ref: `${base}/Groups/${g.value}`, display: g.display, type: g.type }));
   }

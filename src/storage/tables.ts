@@ -38,6 +38,7 @@ export interface UsersTable {
   version: number;
   doc: string; // the client-writable attributes as JSON (see protocol/resource.ts)
   password_hash: string | null;
+  deleted_at: string | null; // soft deletion: hidden from SCIM, kept for the retention period
 }
 
 export interface UserEmailsTable {
@@ -77,7 +78,56 @@ export interface JobLeasesTable {
   expires_at: string;
 }
 
+/** The history's per-directory sequence (see changes). */
+export interface DirectoryCountersTable {
+  directory_id: string;
+  change_seq: number;
+}
+
+/** One change to a user or group, in a gap-free order per directory; the source of outbound sync and webhooks. */
+export interface ChangesTable {
+  directory_id: string;
+  seq: number;
+  time: string;
+  resource_type: 'User' | 'Group';
+  resource_id: string;
+  resource_name: string | null;
+  event: string; // user.created, user.updated, ..., group.member_added (see directory/history.ts)
+  actor_kind: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  actor_client: string | null;
+  origin: string | null; // the peer a change came from, so it is never sent back to it
+  data: string; // JSON: { changes: { attribute: { before, after } } } or { member: {...} }; never a secret
+}
+
+export interface RoleMappingsTable {
+  directory_id: string;
+  group_id: string;
+  role: string;
+}
+
+export interface RoleRulesTable {
+  directory_id: string;
+  id: string;
+  filter: string;
+  role: string;
+  created: string;
+}
+
+export interface UserRolesTable {
+  directory_id: string;
+  user_id: string;
+  role: string;
+  source: string; // 'idp', 'group:<id>', 'rule:<id>'
+}
+
 export interface Database extends ProvisioningLogTables, ConsoleTables {
+  directory_counters: DirectoryCountersTable;
+  changes: ChangesTable;
+  role_mappings: RoleMappingsTable;
+  role_rules: RoleRulesTable;
+  user_roles: UserRolesTable;
   job_leases: JobLeasesTable;
   directories: DirectoriesTable;
   tokens: TokensTable;

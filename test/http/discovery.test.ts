@@ -14,6 +14,8 @@ import {
   expectStatus,
 } from './helpers.js';
 
+const ROLES = 'urn:roster:params:scim:schemas:extension:roles:2.0:User';
+
 let roster: Roster;
 beforeAll(async () => {
   roster = await startRoster();
@@ -81,7 +83,10 @@ describe('GET /ResourceTypes', () => {
     const user = list.find((r) => r.id === 'User');
     const group = list.find((r) => r.id === 'Group');
     expect(user).toMatchObject({ schemas: [RESOURCE_TYPE_SCHEMA], id: 'User', name: 'User', endpoint: '/Users', schema: USER_SCHEMA });
-    expect(user.schemaExtensions).toEqual([{ schema: ENTERPRISE, required: false }]);
+    expect(user.schemaExtensions).toEqual([
+      { schema: ENTERPRISE, required: false },
+      { schema: ROLES, required: false },
+    ]);
     expect(group).toMatchObject({ schemas: [RESOURCE_TYPE_SCHEMA], id: 'Group', name: 'Group', endpoint: '/Groups', schema: GROUP_SCHEMA });
     expect(group.schemaExtensions ?? []).toEqual([]);
     expect(user.meta.resourceType).toBe('ResourceType');
@@ -100,7 +105,7 @@ describe('GET /Schemas', () => {
   it('lists the User, Group and enterprise User schemas, each RFC-shaped', async () => {
     const res = await roster.scim('GET', '/Schemas');
     const list = expectList(res);
-    expect(list.map((s) => s.id).sort()).toEqual([GROUP_SCHEMA, USER_SCHEMA, ENTERPRISE].sort());
+    expect(list.map((s) => s.id).sort()).toEqual([GROUP_SCHEMA, USER_SCHEMA, ENTERPRISE, ROLES].sort());
     for (const schema of list) {
       expect(schema.schemas).toEqual([SCHEMA_SCHEMA]);
       expect(typeof schema.name).toBe('string');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Roster } from '../../directory/roster.js';
 import { DEFAULT_DIRECTORY } from '../../directory/tenants.js';
 import { buildServer } from '../../http/server.js';
+import { startRetentionPurge } from '../../directory/retention.js';
 import { loadConfig, publicOrigin, scimBaseUrl, type ConfigFlags } from '../../config.js';
 import { migrate, openStorage } from '../../storage/database.js';
 import { databaseOption, jsonOption, print } from '../shared.js';
@@ -31,6 +32,7 @@ export function serveCommands(program: Command): void {
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       });
       await app.listen({ host: config.host, port: config.port });
+      startRetentionPurge(roster, 3_600_000, (error) => app.log.error({ err: error }, 'retention purge failed'));
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const origin = publicOrigin({ ...config, port });
@@ -42,25 +44,26 @@ export function serveCommands(program: Command): void {
       } else {
         process.stdout.write('  Bearer token:   created on first start; make another with `roster token create --label NAME`\n\n');
       }
-      // Graceful shutdown: stop accepting connections, answer the requests in flight, close the database, exit 0;
-      // exit 1 if that takes longer than ROSTER_SHUTDOWN_TIMEOUT_MS.
+      // Graceful shutdown: stop accepting connections, answer the requests in flight (src/http/operations/
+      // graceful-close.ts), close the server and the database, exit 0; exit 1 if requests are still in flight after
+      // ROSTER_SHUTDOWN_TIMEOUT_MS.
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
         app.log.info({ signal }, 'shutting down: finishing requests in flight');
-        setTimeout(() => {
-          app.log.error('requests still in flight at the shutdown timeout; exiting anyway');
-          process.exit(1);
-        }, config.operations.shutdownTimeoutMs).unref();
+        setTimeout(() => process.exit(1), config.operations.shutdownTimeoutMs + 10_000).unref();
+        let drained = false;
         try {
+          drained = await app.drain(config.operations.shutdownTimeoutMs);
+          if (!drained) app.log.error('requests still in flight at the shutdown timeout; closing anyway');
           await app.close();
           await storage.close();
         } catch (error) {
           app.log.error({ err: error }, 'error while shutting down');
           process.exit(1);
         }
-        process.exit(0);
+        process.exit(drained ? 0 : 1);
       };
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
       process.on('SIGINT', () => void shutdown('SIGINT'));

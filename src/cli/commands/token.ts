@@ -4,7 +4,7 @@ import { publicOrigin, scimBaseUrl } from '../../config.js';
 import { databaseOption, jsonOption, print, withRoster } from '../shared.js';
 
 export function tokenCommands(program: Command): void {
-const token = program.command('token').description('manage inbound SCIM bearer tokens');
+  const token = program.command('token').description('manage inbound SCIM bearer tokens');
   token
     .command('create')
     .description('create a token and print it (only its hash is stored)')

@@ -1,6 +1,7 @@
 import { commonAttributes } from './common.js';
 import { ENTERPRISE_USER_SCHEMA, enterpriseUserSchema } from './enterprise-user.js';
 import { GROUP_SCHEMA, groupSchema } from './group.js';
+import { ROLES_EXTENSION_SCHEMA, rolesExtensionSchema } from './roles-extension.js';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './types.js';
 import { USER_SCHEMA, userSchema } from './user.js';
 import type { AttrPath } from '../filter/ast.js';
@@ -11,7 +12,10 @@ export const userResourceType: ResourceTypeDef = {
   endpoint: '/Users',
   description: 'User Account',
   schema: userSchema,
-  extensions: [{ schema: enterpriseUserSchema, required: false }],
+  extensions: [
+    { schema: enterpriseUserSchema, required: false },
+    { schema: rolesExtensionSchema, required: false },
+  ],
 };
 
 export const groupResourceType: ResourceTypeDef = {
@@ -24,8 +28,8 @@ export const groupResourceType: ResourceTypeDef = {
 };
 
 export const builtInResourceTypes = [userResourceType, groupResourceType];
-export const builtInSchemas: SchemaDef[] = [userSchema, groupSchema, enterpriseUserSchema];
-export { USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA };
+export const builtInSchemas: SchemaDef[] = [userSchema, groupSchema, enterpriseUserSchema, rolesExtensionSchema];
+export { USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, ROLES_EXTENSION_SCHEMA };
 
 /** What a path names once resolved: which schema owns it, the attribute, and the sub-attribute if any. */
 export interface ResolvedPath {

@@ -1,0 +1,136 @@
+import type { Transaction } from 'kysely';
+import { jsonEqual, type ResourceDoc } from '../protocol/resource-doc.js';
+import type { Storage } from '../storage/database.js';
+import type { ChangesTable, Database } from '../storage/tables.js';
+import type { Actor } from './context.js';
+import type { Directory } from './tenants.js';
+
+// The record of every change to users and groups, written in the transaction of the change itself, numbered
+// per directory without gaps and in commit order (the counter row stays locked until commit). Outbound sync and
+// webhooks deliver from it. It never holds a secret: a password change is recorded as the fact that it changed.
+
+export type ChangeEvent =
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deactivated'
+  | 'user.reactivated'
+  | 'user.deleted'
+  | 'user.restored'
+  | 'user.purged'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'group.member_added'
+  | 'group.member_removed';
+
+export interface ChangeEntry {
+  resourceType: 'User' | 'Group';
+  resourceId: string;
+  resourceName?: string | null;
+  event: ChangeEvent;
+  data?: Record<string, unknown>;
+}
+
+export interface ChangeRecord {
+  seq: number;
+  time: string;
+  resourceType: 'User' | 'Group';
+  resourceId: string;
+  resourceName: string | null;
+  event: ChangeEvent;
+  actor: Actor;
+  data: Record<string, unknown>;
+}
+
+export type AttributeDiff = Record<string, { before?: unknown; after?: unknown }>;
+
+/** Attribute-level before/after of two documents: top-level attributes, and each extension attribute by URN. */
+export function diffDocs(before: ResourceDoc, after: ResourceDoc, skip: string[] = []): AttributeDiff {
+  const diff: AttributeDiff = {};
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const key of keys) {
+    if (skip.includes(key)) continue;
+    const a = before[key];
+    const b = after[key];
+    if (key.startsWith('urn:') && isObject(a ?? {}) && isObject(b ?? {})) {
+      const inner = diffDocs((a ?? {}) as ResourceDoc, (b ?? {}) as ResourceDoc);
+      for (const [sub, change] of Object.entries(inner)) diff[`${key}:${sub}`] = change;
+    } else if (!jsonEqual(a, b)) {
+      diff[key] = { ...(a !== undefined ? { before: a } : {}), ...(b !== undefined ? { after: b } : {}) };
+    }
+  }
+  return diff;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Appends entries to the history inside the caller's transaction. */
+export async function recordChanges(tx: Transaction<Database>, directoryId: string, actor: Actor, entries: ChangeEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Taking the numbers locks the counter row until commit: concurrent writers in one directory queue here, so
+  // sequence order is commit order and a rolled-back change leaves no gap.
+  const updated = await tx
+    .updateTable('directory_counters')
+    .set((eb) => ({ change_seq: eb('change_seq', '+', entries.length) }))
+    .where('directory_id', '=', directoryId)
+    .returning('change_seq')
+    .executeTakeFirst();
+  let last = updated?.change_seq;
+  if (last === undefined) {
+    await tx.insertInto('directory_counters').values({ directory_id: directoryId, change_seq: entries.length }).execute();
+    last = entries.length;
+  }
+  const first = Number(last) - entries.length + 1;
+  const time = new Date().toISOString();
+  const rows: ChangesTable[] = entries.map((entry, i) => ({
+    directory_id: directoryId,
+    seq: first + i,
+    time,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    resource_name: entry.resourceName ?? null,
+    event: entry.event,
+    actor_kind: actor.kind,
+    actor_id: actor.id ?? null,
+    actor_label: actor.label ?? null,
+    actor_client: actor.client ?? null,
+    origin: actor.origin ?? null,
+    data: JSON.stringify(entry.data ?? {}),
+  }));
+  for (let i = 0; i < rows.length; i += 500) await tx.insertInto('changes').values(rows.slice(i, i + 500)).execute();
+}
+
+/** Reads the history. */
+export class History {
+  constructor(private readonly storage: Storage) {}
+
+  async list(directory: Directory, options: { resourceId?: string; afterSeq?: number; limit?: number; newestFirst?: boolean } = {}): Promise<ChangeRecord[]> {
+    let query = this.storage.db.selectFrom('changes').selectAll().where('directory_id', '=', directory.id);
+    if (options.resourceId) query = query.where('resource_id', '=', options.resourceId);
+    if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq);
+    const rows = await query
+      .orderBy('seq', options.newestFirst ? 'desc' : 'asc')
+      .limit(Math.min(options.limit ?? 100, 10_000))
+      .execute();
+    return rows.map(toRecord);
+  }
+}
+
+export function toRecord(row: ChangesTable): ChangeRecord {
+  return {
+    seq: Number(row.seq),
+    time: row.time,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    resourceName: row.resource_name,
+    event: row.event as ChangeEvent,
+    actor: {
+      kind: row.actor_kind as Actor['kind'],
+      ...(row.actor_id ? { id: row.actor_id } : {}),
+      ...(row.actor_label ? { label: row.actor_label } : {}),
+      ...(row.actor_client ? { client: row.actor_client } : {}),
+      ...(row.origin ? { origin: row.origin } : {}),
+    },
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}

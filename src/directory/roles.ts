@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { badRequest, notFound } from '../protocol/errors.js';
+import { matchesFilter, parseFilter, resourceContext } from '../protocol/filter/index.js';
+import type { Filter } from '../protocol/filter/ast.js';
+import type { ResourceSchema } from '../protocol/schema/registry.js';
+import type { Storage } from '../storage/database.js';
+import { FilterCompiler } from '../storage/filter-sql.js';
+import type { Database, RoleRulesTable } from '../storage/tables.js';
+import type { Scope } from './context.js';
+import { schemasOf } from './schemas.js';
+import type { Directory } from './tenants.js';
+
+// Groups are the directory's roles; on top of them, a group can grant application role names, and a SCIM filter
+// on a user's attributes can grant a role. Each user's effective roles (IdP-sent roles, mapped groups reached
+// directly or through nested groups, and rules) are kept in user_roles, recomputed for the users a change
+// touches, never by scanning the directory on a read.
+
+type Db = Kysely<Database> | Transaction<Database>;
+const CHUNK = 500;
+
+export interface RoleRule {
+  id: string;
+  filter: string;
+  role: string;
+  created: string;
+}
+
+interface CompiledRule extends RoleRule {
+  parsed: Filter;
+}
+
+function compileRules(rows: RoleRulesTable[]): CompiledRule[] {
+  const rules: CompiledRule[] = [];
+  for (const row of rows) {
+    try {
+      rules.push({ id: row.id, filter: row.filter, role: row.role, created: row.created, parsed: parseFilter(row.filter) });
+    } catch {
+      // A rule stored before a schema change that made it invalid grants nothing rather than failing writes.
+    }
+  }
+  return rules;
+}
+
+/** Recomputes the effective roles of `userIds` from scratch: cost proportional to those users, not the directory. */
+export async function recomputeRoles(db: Db, directoryId: string, schema: ResourceSchema, userIds: Iterable<string>): Promise<void> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return;
+  const rules = compileRules(await db.selectFrom('role_rules').selectAll().where('directory_id', '=', directoryId).execute());
+  const context = resourceContext(schema);
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    const users = await db
+      .selectFrom('users')
+      .select(['id', 'doc', 'external_id', 'created', 'last_modified'])
+      .where('directory_id', '=', directoryId)
+      .where('id', 'in', chunk)
+      .where('deleted_at', 'is', null)
+      .execute();
+    const grants: { directory_id: string; user_id: string; role: string; source: string }[] = [];
+    const grant = (userId: string, role: string, source: string) => {
+      if (role) grants.push({ directory_id: directoryId, user_id: userId, role, source });
+    };
+    for (const user of users) {
+      const doc = JSON.parse(user.doc) as Record<string, unknown>;
+      for (const entry of Array.isArray(doc.roles) ? doc.roles : []) {
+        const value = (entry as { value?: unknown }).value;
+        if (typeof value === 'string') grant(user.id, value, 'idp');
+      }
+      const resource = { ...doc, id: user.id, meta: { resourceType: 'User', created: user.created, lastModified: user.last_modified } };
+      for (const rule of rules) {
+        try {
+          if (matchesFilter(rule.parsed, resource, context)) grant(user.id, rule.role, `rule:${rule.id}`);
+        } catch {
+          // A rule that names an attribute this user's schema lacks grants nothing.
+        }
+      }
+    }
+    const mapped = await sql<{ user_id: string; role: string; group_id: string }>`
+      with recursive reach(user_id, group_id) as (
+        select member_id, group_id from memberships
+        where directory_id = ${directoryId} and member_type = 'User' and member_id in (${sql.join(chunk)})
+        union
+        select reach.user_id, m.group_id from memberships m join reach on m.member_id = reach.group_id
+        where m.directory_id = ${directoryId} and m.member_type = 'Group'
+      )
+      select reach.user_id, rm.role, rm.group_id from reach
+      join role_mappings rm on rm.directory_id = ${directoryId} and rm.group_id = reach.group_id`.execute(db);
+    const live = new Set(users.map((u) => u.id));
+    for (const row of mapped.rows) if (live.has(row.user_id)) grant(row.user_id, row.role, `group:${row.group_id}`);
+
+    await db.deleteFrom('user_roles').where('directory_id', '=', directoryId).where('user_id', 'in', chunk).execute();
+    const unique = new Map(grants.map((g) => [`${g.user_id}\u0000${g.role}\u0000${g.source}`, g]));
+    const rows = [...unique.values()];
+    for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
+  }
+}
+
+/** Users that are members of any of `groupIds`, directly or through nested groups. */
+export async function usersUnderGroups(db: Db, directoryId: string, groupIds: string[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
+  const result = await sql<{ member_id: string }>`
+    with recursive down(group_id) as (
+      select id from groups where directory_id = ${directoryId} and id in (${sql.join(groupIds)})
+      union
+      select m.member_id from memberships m join down on m.group_id = down.group_id
+      where m.directory_id = ${directoryId} and m.member_type = 'Group'
+    )
+    select distinct m.member_id from memberships m join down on m.group_id = down.group_id
+    where m.directory_id = ${directoryId} and m.member_type = 'User'`.execute(db);
+  return result.rows.map((r) => r.member_id);
+}
+
+/** Whether membership changes of `groupId` can change anyone's roles: it, or a group it sits in, grants roles. */
+export async function groupGrantsRoles(db: Db, directoryId: string, groupId: string): Promise<boolean> {
+  const result = await sql<{ found: number }>`
+    with recursive up(group_id) as (
+      select cast(${groupId} as text)
+      union
+      select m.group_id from memberships m join up on m.member_id = up.group_id
+      where m.directory_id = ${directoryId} and m.member_type = 'Group'
+    )
+    select 1 as found from role_mappings rm join up on rm.group_id = up.group_id
+    where rm.directory_id = ${directoryId} limit 1`.execute(db);
+  return result.rows.length > 0;
+}
+
+/** Effective roles of several users at once, for presenting a page of users. */
+export async function effectiveRolesOf(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
+  const roles = new Map<string, string[]>();
+  for (let i = 0; i < userIds.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('user_roles')
+      .select(['user_id', 'role'])
+      .distinct()
+      .where('directory_id', '=', directoryId)
+      .where('user_id', 'in', userIds.slice(i, i + CHUNK))
+      .orderBy('user_id')
+      .orderBy('role')
+      .execute();
+    for (const row of rows) roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), row.role]);
+  }
+  return roles;
+}
+
+/** Role mappings and rules of a directory. */
+export class Roles {
+  constructor(private readonly storage: Storage) {}
+
+  async listMappings(directory: Directory): Promise<{ groupId: string; displayName: string; roles: string[] }[]> {
+    const rows = await this.storage.db
+      .selectFrom('role_mappings as rm')
+      .innerJoin('groups as g', (j) => j.onRef('g.directory_id', '=', 'rm.directory_id').onRef('g.id', '=', 'rm.group_id'))
+      .select(['rm.group_id', 'g.display_name', 'rm.role'])
+      .where('rm.directory_id', '=', directory.id)
+      .orderBy('g.display_name')
+      .orderBy('rm.role')
+      .execute();
+    const byGroup = new Map<string, { groupId: string; displayName: string; roles: string[] }>();
+    for (const r of rows) {
+      const entry = byGroup.get(r.group_id) ?? { groupId: r.group_id, displayName: r.display_name, roles: [] };
+      entry.roles.push(r.role);
+      byGroup.set(r.group_id, entry);
+    }
+    return [...byGroup.values()];
+  }
+
+  /** Sets the roles a group grants (an empty list removes the mapping); its members' roles follow at once. */
+  async mapGroup(scope: Scope, groupIdOrName: string, roles: string[]): Promise<{ groupId: string; roles: string[] }> {
+    const dir = scope.directory.id;
+    const cleaned = [...new Set(roles.map((r) => r.trim()).filter(Boolean))];
+    return this.storage.db.transaction().execute(async (tx) => {
+      const group = await tx
+        .selectFrom('groups')
+        .select('id')
+        .where('directory_id', '=', dir)
+        .where((eb) => eb.or([eb('id', '=', groupIdOrName), eb('display_name_ci', '=', groupIdOrName.toLowerCase())]))
+        .executeTakeFirst();
+      if (!group) throw notFound(`No group "${groupIdOrName}" in this directory`);
+      await tx.deleteFrom('role_mappings').where('directory_id', '=', dir).where('group_id', '=', group.id).execute();
+      if (cleaned.length) await tx.insertInto('role_mappings').values(cleaned.map((role) => ({ directory_id: dir, group_id: group.id, role }))).execute();
+      await recomputeRoles(tx, dir, schemasOf(scope.directory).user, await usersUnderGroups(tx, dir, [group.id]));
+      return { groupId: group.id, roles: cleaned };
+    });
+  }
+
+  async listRules(directory: Directory): Promise<RoleRule[]> {
+    return this.storage.db.selectFrom('role_rules').select(['id', 'filter', 'role', 'created']).where('directory_id', '=', directory.id).orderBy('created').execute();
+  }
+
+  /** Adds a rule: users matching the SCIM filter hold `role`. */
+  async addRule(scope: Scope, filter: string, role: string): Promise<RoleRule> {
+    const dir = scope.directory.id;
+    const schema = schemasOf(scope.directory).user;
+    if (!role.trim()) throw badRequest('invalidValue', 'A rule needs a role name');
+    if (/effectiveRoles|(^|[^.\w])groups\b/i.test(filter)) {
+      throw badRequest('invalidFilter', 'A rule cannot depend on roles or groups; map the group to a role instead');
+    }
+    const condition = new FilterCompiler({ schema, resource: 'User', dialect: this.storage.dialect }).compile(parseFilter(filter));
+    const rule: RoleRule = { id: randomUUID(), filter, role: role.trim(), created: new Date().toISOString() };
+    return this.storage.db.transaction().execute(async (tx) => {
+      await tx.insertInto('role_rules').values({ directory_id: dir, ...rule }).execute();
+      const matching = await tx
+        .selectFrom('users as r')
+        .select('r.id')
+        .where('r.directory_id', '=', dir)
+        .where('r.deleted_at', 'is', null)
+        .where(condition as never)
+        .execute();
+      await recomputeRoles(tx, dir, schema, matching.map((m) => m.id));
+      return rule;
+    });
+  }
+
+  async removeRule(scope: Scope, id: string): Promise<boolean> {
+    const dir = scope.directory.id;
+    return this.storage.db.transaction().execute(async (tx) => {
+      const holders = await tx.selectFrom('user_roles').select('user_id').where('directory_id', '=', dir).where('source', '=', `rule:${id}`).execute();
+      const removed = await tx.deleteFrom('role_rules').where('directory_id', '=', dir).where('id', '=', id).executeTakeFirst();
+      await recomputeRoles(tx, dir, schemasOf(scope.directory).user, holders.map((h) => h.user_id));
+      return Number(removed.numDeletedRows) > 0;
+    });
+  }
+}
