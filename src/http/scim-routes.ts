@@ -60,7 +60,14 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
       query: request.query as Record<string, unknown>,
       tokenLabel: token.label,
     })?.client;
-    request.scope = { directory, base, actor: { kind: 'scim', id: token.id, label: token.label, ...(client ? { client } : {}) } };
+    // A peer Roster names itself, so the changes it sends are never sent back to it (no echo loops).
+    const originHeader = request.headers['x-roster-origin'];
+    const peer = typeof originHeader === 'string' && /^[\w.:-]{1,200}$/.test(originHeader) ? originHeader : undefined;
+    request.scope = {
+      directory,
+      base,
+      actor: { kind: 'scim', id: token.id, label: token.label, ...(client ? { client } : {}), ...(peer ? { origin: peer } : {}) },
+    };
     request.token = token;
   });
 

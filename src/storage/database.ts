@@ -8,6 +8,7 @@ import * as provisioningLog from './migrations/002-provisioning-log.js';
 import * as jobLeases from './migrations/003-job-leases.js';
 import * as policiesHistory from './migrations/004-policies-history.js';
 import * as consoleTables from './migrations/005-console.js';
+import * as outbound from './migrations/006-outbound.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -62,6 +63,7 @@ export async function migrate(storage: Storage): Promise<string[]> {
     '003-job-leases': jobLeases.up,
     '004-policies-history': policiesHistory.up,
     '005-console': consoleTables.up,
+    '006-outbound': outbound.up,
   };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };

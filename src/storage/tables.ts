@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { ConsoleTables } from './console-tables.js';
 import type { ProvisioningLogTables } from './log-tables.js';
+import type { OutboundTables } from './outbound-tables.js';
 
 // Every table is keyed by directory first and no query crosses directories, so the data can be
 // sharded by directory (Citus) later. `directories` is the one small reference table.
@@ -122,7 +123,7 @@ export interface UserRolesTable {
   source: string; // 'idp', 'group:<id>', 'rule:<id>'
 }
 
-export interface Database extends ProvisioningLogTables, ConsoleTables {
+export interface Database extends ProvisioningLogTables, ConsoleTables, OutboundTables {
   directory_counters: DirectoryCountersTable;
   changes: ChangesTable;
   role_mappings: RoleMappingsTable;
