@@ -33,6 +33,8 @@ export interface ListOptions {
   count: number;
   sortBy?: string;
   sortOrder: 'ascending' | 'descending';
+  /** RFC 9865: page in creation order after this cursor ('' for the first page) instead of by startIndex. */
+  cursor?: string;
 }
 
 export type { DirectoryPolicy };

@@ -9,7 +9,7 @@ import { presentGroup, type MemberOut } from '../storage/present.js';
 import type { Database, GroupsTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
 import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
-import { compileList, pageQuery } from './listing.js';
+import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { policyOf, requireAllowed } from './policies.js';
 import { groupGrantsRoles, recomputeRoles, usersUnderGroups } from './roles.js';
 import { schemasOf } from './schemas.js';
@@ -60,23 +60,26 @@ export class Groups {
     return presentGroup(row, scope.base, withMembers ? await membersOf(this.storage.db, scope.directory.id, id) : undefined);
   }
 
-  async list(scope: Scope, options: ListOptions, withMembers = true): Promise<{ total: number; resources: ScimResource[] }> {
+  async list(scope: Scope, options: ListOptions, withMembers = true): Promise<{ total: number; resources: ScimResource[]; nextCursor?: string }> {
     const compiled = compileList(schemasOf(scope.directory).group, 'Group', this.storage.dialect, options);
     const db = this.storage.db;
     let countQuery = db.selectFrom('groups as r').select((eb) => eb.fn.countAll<number>().as('n')).where('r.directory_id', '=', scope.directory.id);
     if (compiled.where) countQuery = countQuery.where(compiled.where as never);
     const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
-    if (options.count === 0 || total < options.startIndex) return { total, resources: [] };
-    const rows = await pageQuery(
-      db.selectFrom('groups as r').select(GROUP_COLUMNS.map((c) => `r.${c}` as const)).where('r.directory_id', '=', scope.directory.id),
+    const cursorMode = options.cursor !== undefined;
+    if (options.count === 0 || (!cursorMode && total < options.startIndex)) return { total, resources: [] };
+    const page = await pageQuery(
+      db.selectFrom('groups as r').select([...GROUP_COLUMNS.map((c) => `r.${c}` as const), 'r.seq']).where('r.directory_id', '=', scope.directory.id),
       compiled,
       options,
     ).execute();
+    const rows = cursorMode ? page.slice(0, options.count) : page;
+    const nextCursor = cursorMode && page.length > options.count ? encodeCursor(Number(rows[rows.length - 1].seq)) : undefined;
     const resources: ScimResource[] = [];
     for (const row of rows) {
       resources.push(presentGroup(row, scope.base, withMembers ? await membersOf(db, scope.directory.id, row.id) : undefined));
     }
-    return { total, resources };
+    return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
   }
 
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {

@@ -11,7 +11,7 @@ import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
 import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
-import { compileList, pageQuery } from './listing.js';
+import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { hashPassword } from './passwords.js';
 import { policyOf, requireAllowed, type DirectoryPolicy } from './policies.js';
 import { effectiveRolesOf, recomputeRoles } from './roles.js';
@@ -75,7 +75,7 @@ export class Users {
     return this.present(this.storage.db, scope, row, readOptions(read));
   }
 
-  async list(scope: Scope, options: ListOptions, readWhat: UserReadOptions = true): Promise<{ total: number; resources: ScimResource[] }> {
+  async list(scope: Scope, options: ListOptions, readWhat: UserReadOptions = true): Promise<{ total: number; resources: ScimResource[]; nextCursor?: string }> {
     const read = readOptions(readWhat);
     const compiled = compileList(schemasOf(scope.directory).user, 'User', this.storage.dialect, options);
     const db = this.storage.db;
@@ -84,15 +84,18 @@ export class Users {
     let countQuery = live(base()).select((eb) => eb.fn.countAll<number>().as('n'));
     if (compiled.where) countQuery = countQuery.where(compiled.where as never);
     const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
-    if (options.count === 0 || total < options.startIndex) return { total, resources: [] };
-    const rows = await pageQuery(live(base()).select(USER_COLUMNS.map((c) => `r.${c}` as const)), compiled, options).execute();
+    const cursorMode = options.cursor !== undefined;
+    if (options.count === 0 || (!cursorMode && total < options.startIndex)) return { total, resources: [] };
+    const page = await pageQuery(live(base()).select([...USER_COLUMNS.map((c) => `r.${c}` as const), 'r.seq']), compiled, options).execute();
+    const rows = cursorMode ? page.slice(0, options.count) : page;
+    const nextCursor = cursorMode && page.length > options.count ? encodeCursor(Number(rows[rows.length - 1].seq)) : undefined;
     const roles = read.roles ? await effectiveRolesOf(db, scope.directory.id, rows.map((r) => r.id)) : undefined;
     const resources: ScimResource[] = [];
     for (const row of rows) {
       const groups = read.groups ? await groupsOf(db, scope.directory.id, row.id) : undefined;
       resources.push(presentUser(row, scope.base, groups, extensionIds(scope), roles?.get(row.id) ?? []));
     }
-    return { total, resources };
+    return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
   }
 
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {

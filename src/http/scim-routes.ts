@@ -80,11 +80,12 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
   const list = async (kind: Kind, query: ListQuery, request: FastifyRequest, reply: FastifyReply) => {
     const projection = buildProjection(schemaFor(kind, request), query);
     const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
-    const { total, resources } = await service(kind).list(request.scope, query, withRefs);
+    const { total, resources, nextCursor } = await service(kind).list(request.scope, query, withRefs);
     return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), {
       totalResults: total,
-      startIndex: query.startIndex,
+      startIndex: query.cursor !== undefined ? 1 : query.startIndex,
       itemsPerPage: resources.length,
+      ...(nextCursor ? { nextCursor } : {}),
     }));
   };
 
@@ -194,6 +195,7 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     sendScim(reply, 200, serviceProviderConfig({
       baseUrl: request.scope.base,
       maxResults: limits.maxCount,
+      defaultPageSize: limits.defaultCount,
       bulk: { maxOperations: limits.bulkMaxOperations, maxPayloadSize: limits.bodyLimit },
       documentationUri: 'https://github.com/roster-scim/roster#readme',
     })),

@@ -14,6 +14,8 @@ export interface ServiceProviderConfigOptions {
   baseUrl: string;
   /** The largest page a list or search returns (the `count` ceiling). */
   maxResults: number;
+  /** The page size when a request names no count. */
+  defaultPageSize?: number;
   bulk: { maxOperations: number; maxPayloadSize: number };
   documentationUri?: string;
 }
@@ -29,6 +31,15 @@ export function serviceProviderConfig(options: ServiceProviderConfigOptions) {
     changePassword: { supported: true },
     sort: { supported: true },
     etag: { supported: true },
+    // RFC 9865: cursor paging (in creation order) beside index paging.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: options.defaultPageSize ?? 100,
+      maxPageSize: options.maxResults,
+      cursorTimeout: 0,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
