@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/database.js';
 
 /** This process, as a lease holder. */
-export const INSTANCE_ID = randomUUID();
+export const INSTANCE_ID: string = randomUUID();
 
 /**
  * Claims the lease `name` for `ms` milliseconds when it is free or expired: one conditional upsert, the same on
