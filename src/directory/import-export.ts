@@ -646,11 +646,14 @@ export async function exportDirectory(roster: Roster, scope: Scope, options: Exp
   return counts;
 }
 
-async function* pages(list: (page: ListOptions) => Promise<{ resources: Resource[] }>, pageSize: number): AsyncGenerator<Resource> {
-  for (let startIndex = 1; ; startIndex += pageSize) {
-    const { resources } = await list({ startIndex, count: pageSize, sortOrder: 'ascending' });
+/** Pages by cursor (creation order, keyset): the same cost for the last page of a million users as the first. */
+async function* pages(list: (page: ListOptions) => Promise<{ resources: Resource[]; nextCursor?: string }>, pageSize: number): AsyncGenerator<Resource> {
+  let cursor = '';
+  for (;;) {
+    const { resources, nextCursor } = await list({ startIndex: 1, cursor, count: pageSize, sortOrder: 'ascending' });
     yield* resources;
-    if (resources.length < pageSize) return;
+    if (!nextCursor) return;
+    cursor = nextCursor;
   }
 }
 

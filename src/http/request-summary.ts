@@ -308,14 +308,12 @@ function equalities(filter: Filter): { attribute: string; value: string }[] | un
       stack.push(node.right, node.left);
     } else if (node.kind === 'compare' && node.op === 'eq' && node.value !== null) {
       terms.push({ attribute: formatAttrPath(node.path), value: String(node.value) });
-    } else if (node.kind === 'valuePath' && node.filter.kind === 'compare' && node.filter.op === 'eq') {
-      terms.push({ attribute: `${formatAttrPath(node.path)}[${formatAttrPath(node.filter.path)} eq ${String(node.filter.value)}]`, value: '' });
     } else {
       return undefined;
     }
     if (terms.length > 10) return undefined;
   }
-  return terms.filter((t) => t.value !== '').length ? terms.filter((t) => t.value !== '') : undefined;
+  return terms;
 }
 
 function bulk(body: unknown): RequestDescription {

@@ -68,7 +68,7 @@ describe('ProvisioningLog writer', () => {
   });
 
   it('resolves a name at write time and writes the summary with it', async () => {
-    const user = await roster.users.create({ directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x' }, {
+    const user = await roster.users.create({ directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x', actor: { kind: 'admin' } }, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
       userName: 'named@example.com',
     });

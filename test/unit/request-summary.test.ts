@@ -145,3 +145,11 @@ describe('redactUrl', () => {
     expect(redactUrl(url)).toBe(expected);
   });
 });
+
+describe('describeRequest: Entra email match', () => {
+  it('shows a value-path filter as a search, as written', () => {
+    const d = describeRequest(facts('GET', '/Users', { query: { filter: 'emails[type eq "work"].value eq "jane@x.com"' } }));
+    expect(d.operation).toBe('search');
+    expect(d.summarize(undefined)).toBe('search users where emails[type eq "work"].value eq "jane@x.com"');
+  });
+});
