@@ -12,6 +12,7 @@ import { importExportCommands } from './commands/import-export.js';
 import { logCommands } from './commands/log.js';
 import { serveCommands } from './commands/serve.js';
 import { tokenCommands } from './commands/token.js';
+import { syncCommands } from './commands/sync.js';
 
 // `roster`: one command line for running the server and administering directories and tokens. Commands other
 // than serve talk to the database directly (ROSTER_DATABASE_URL or --database), so they work with or without a
@@ -28,6 +29,7 @@ configCommands(program);
 logCommands(program);
 importExportCommands(program);
 adminCommands(program);
+syncCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof TenantError || error instanceof ScimError) {

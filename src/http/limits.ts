@@ -8,6 +8,8 @@ export interface HttpLimits {
   maxMembersPerRequest: number;
   /** The longest filter accepted (the parser's own ceiling, MAX_FILTER_LENGTH, is the largest allowed). */
   maxFilterLength: number;
+  /** Operations in one PATCH request; beyond it a 413 (the PATCH engine's work grows with operations × values). */
+  maxPatchOperations: number;
 }
 
 export const defaultLimits: HttpLimits = {
@@ -17,4 +19,5 @@ export const defaultLimits: HttpLimits = {
   bulkMaxOperations: 1000,
   maxMembersPerRequest: 20_000,
   maxFilterLength: 4096,
+  maxPatchOperations: 500,
 };

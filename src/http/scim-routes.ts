@@ -47,6 +47,8 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     if (!directory || !token) {
       throw new ScimError(401, undefined, match ? 'The bearer token is not valid for this directory' : 'Send "Authorization: Bearer <token>"');
     }
+    // Application tokens (changes:read, password:check) are for /api/v1 only.
+    if (token.scope !== 'scim:read' && token.scope !== 'scim:write') throw new ScimError(403, undefined, `This token has the ${token.scope} scope, which does not give access to the SCIM API`);
     if (request.method !== 'GET' && token.scope !== 'scim:write' && !isReadOnlyPost(request)) {
       throw new ScimError(403, undefined, 'This token has the scim:read scope and cannot change anything');
     }

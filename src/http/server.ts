@@ -6,6 +6,8 @@ import operations, { operationsServerOptions, resolveOperations, type Operations
 import { installProvisioningLog } from './provisioning-log.js';
 import { sendError, toScimError } from './scim-reply.js';
 import { scimRoutes } from './scim-routes.js';
+import { outboundApi } from './outbound-routes.js';
+import adminConsole from '../console/plugin.js';
 
 export interface ServerOptions {
   roster: Roster;
@@ -71,6 +73,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const routes = { roster: options.roster, limits, publicUrl: options.publicUrl };
   app.register(scimRoutes, { ...routes, prefix: '/scim/v2', directorySlug: 'default' });
   app.register(scimRoutes, { ...routes, prefix: '/d/:directory/scim/v2' });
+  app.register(adminConsole, { roster: options.roster, publicUrl: options.publicUrl, prefix: '/admin' }); // src/console
+  app.register(outboundApi, { roster: options.roster }); // /api/v1 and /d/:directory/api/v1: change feed, password check
   return app;
 }
 

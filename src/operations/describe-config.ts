@@ -24,6 +24,7 @@ export function describeConfig(config: Config): Record<string, string> {
     ROSTER_BULK_MAX_OPERATIONS: String(o.limits.bulkMaxOperations),
     ROSTER_MAX_MEMBERS_PER_REQUEST: String(o.limits.maxMembersPerRequest),
     ROSTER_MAX_FILTER_LENGTH: String(o.limits.maxFilterLength),
+    ROSTER_MAX_PATCH_OPERATIONS: String(o.limits.maxPatchOperations),
     ROSTER_MAX_HEADER_BYTES: String(o.maxHeaderBytes),
     ROSTER_REQUEST_TIMEOUT_MS: String(o.requestTimeoutMs),
     ROSTER_HANDLER_TIMEOUT_MS: String(o.handlerTimeoutMs),

@@ -18,7 +18,7 @@ export interface TokensTable {
   directory_id: string;
   id: string;
   label: string;
-  scope: 'scim:read' | 'scim:write';
+  scope: 'scim:read' | 'scim:write' | 'changes:read' | 'password:check'; // the last two: the application API (src/http/outbound-routes.ts)
   hash: string; // SHA-256 of the token, hex
   created: string;
   last_used_at: string | null;

@@ -3,6 +3,7 @@ import { Roster } from '../../directory/roster.js';
 import { DEFAULT_DIRECTORY } from '../../directory/tenants.js';
 import { buildServer } from '../../http/server.js';
 import { startRetentionPurge } from '../../directory/retention.js';
+import { runOutboundWithServer } from '../../outbound/serve.js';
 import { loadConfig, publicOrigin, scimBaseUrl, type ConfigFlags } from '../../config.js';
 import { migrate, openStorage } from '../../storage/database.js';
 import { databaseOption, jsonOption, print } from '../shared.js';
@@ -31,6 +32,7 @@ export function serveCommands(program: Command): void {
         operations: config.operations,
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       });
+      runOutboundWithServer(app, roster, config); // src/outbound: delivers changes to targets and webhooks, stopped on close
       await app.listen({ host: config.host, port: config.port });
       startRetentionPurge(roster, 3_600_000, (error) => app.log.error({ err: error }, 'retention purge failed'));
       const address = app.server.address();

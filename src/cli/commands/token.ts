@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_DIRECTORY, TenantError } from '../../directory/tenants.js';
+import { DEFAULT_DIRECTORY, TenantError, type TokenScope } from '../../directory/tenants.js';
 import { publicOrigin, scimBaseUrl } from '../../config.js';
 import { databaseOption, jsonOption, print, withRoster } from '../shared.js';
 
@@ -10,10 +10,10 @@ export function tokenCommands(program: Command): void {
     .description('create a token and print it (only its hash is stored)')
     .requiredOption('--label <label>', 'what the token is for, e.g. "Okta production"')
     .option('--directory <slug>', 'directory', DEFAULT_DIRECTORY)
-    .addOption(new Option('--scope <scope>', 'scim:write (default) or scim:read').choices(['scim:write', 'scim:read']).default('scim:write'))
+    .addOption(new Option('--scope <scope>', 'scim:write (default), scim:read, or for applications changes:read (the change feed) or password:check').choices(['scim:write', 'scim:read', 'changes:read', 'password:check']).default('scim:write'))
     .addOption(databaseOption())
     .addOption(jsonOption())
-    .action((flags: { label: string; directory: string; scope: 'scim:write' | 'scim:read'; database?: string; json?: boolean }) =>
+    .action((flags: { label: string; directory: string; scope: TokenScope; database?: string; json?: boolean }) =>
       withRoster(flags, async (roster, config) => {
         const dir = await roster.tenants.requireDirectory(flags.directory);
         const { info, token: value } = await roster.tenants.createToken(dir, { label: flags.label, scope: flags.scope });

@@ -6,9 +6,9 @@ import { tooManyRequests } from './rate-limit.js';
 import { isInternal, presentedTokenKey, scimDirectory } from './request-keys.js';
 
 // Failed authentication is throttled per client address: every 401 on a SCIM URL spends from the address's
-// bucket, and an empty bucket answers 429 before the token is even looked at. A token that worked recently keeps
-// working from that address, so someone guessing tokens behind the same NAT or proxy does not lock out the IdP;
-// its next 401 (revoked) takes it off that list. Tokens are 256-bit random and compared by hash, so this is about
+// bucket, and an empty bucket answers 429 before the token is even looked at. A token that worked recently (from
+// anywhere) keeps working, so someone guessing tokens behind the same NAT or proxy does not lock out the IdP; its
+// next 401 (revoked) takes it off that list. Tokens are 256-bit random and compared by hash, so this is about
 // load and noise, not about guessing odds.
 
 export interface AuthThrottleOptions {

@@ -15,17 +15,13 @@ export interface HealthOptions {
 
 async function health(app: FastifyInstance, options: HealthOptions): Promise<void> {
   const probe = options.probe ?? new ReadinessProbe(options.storage);
-  let draining = false;
   app.addHook('onReady', () => probe.remember());
-  app.addHook('preClose', async () => {
-    draining = true;
-  });
 
   const config = { operationsExempt: true };
   app.get('/healthz', { config }, async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));
   app.get('/readyz', { config }, async (request, reply) => {
     reply.type('application/json');
-    if (draining) return reply.code(503).send({ status: 'shutting down' });
+    if (app.isDraining()) return reply.code(503).send({ status: 'shutting down' });
     const report = await probe.check();
     if (!report.ready) request.log.warn({ readiness: report.checks }, 'not ready');
     const database = { ok: report.checks.database.ok, ms: report.checks.database.ms };
@@ -36,4 +32,4 @@ async function health(app: FastifyInstance, options: HealthOptions): Promise<voi
   });
 }
 
-export default fp(health, { name: 'roster-health', fastify: '5.x' });
+export default fp(health, { name: 'roster-health', fastify: '5.x', dependencies: ['roster-graceful-close'] });

@@ -6,6 +6,7 @@ import { defaultOperations, type OperationsSettings, type RateLimitSettings } fr
 import { MemoryRateStore, type RateStore } from '../../operations/token-bucket.js';
 import type { HttpLimits } from '../limits.js';
 import authThrottle from './auth-throttle.js';
+import gracefulClose from './graceful-close.js';
 import handlerTimeout from './handler-timeout.js';
 import health from './health.js';
 import inputLimits from './input-limits.js';
@@ -16,8 +17,8 @@ import securityHeaders from './security-headers.js';
 
 export { operationsServerOptions } from './server-options.js';
 
-// What running Roster in production needs around the SCIM routes, one plugin per concern: request ids, security
-// headers, a handler timeout, /healthz and /readyz, /metrics, failed-authentication throttling, rate limits and
+// What running Roster in production needs around the SCIM routes, one plugin per concern: request ids, draining
+// on close, security headers, a handler timeout, /healthz and /readyz, /metrics, failed-authentication throttling, rate limits and
 // input limits. Settings and their defaults: src/operations/settings.ts.
 
 /** What buildServer accepts: any part of the settings; the rest keeps its default. */
@@ -48,10 +49,11 @@ async function operations(app: FastifyInstance, options: OperationsPluginOptions
   const store = settings.rateStore ?? new MemoryRateStore();
 
   await app.register(requestIds);
+  await app.register(gracefulClose);
   await app.register(securityHeaders);
   await app.register(handlerTimeout, { timeoutMs: settings.handlerTimeoutMs });
   await app.register(health, { storage: roster.storage, probe });
-  if (metrics) await app.register(metricsPlugin, { metrics, token: settings.metrics.token, storage: roster.storage });
+  if (metrics) await app.register(metricsPlugin, { metrics, token: settings.metrics.token });
   if (settings.rateLimits.authFailures) await app.register(authThrottle, { rate: settings.rateLimits.authFailures, store, metrics });
   await app.register(rateLimits, { settings: settings.rateLimits, store, metrics, bulkMaxOperations: options.limits.bulkMaxOperations });
   await app.register(inputLimits, { limits: options.limits });

@@ -5,8 +5,9 @@ import type { HttpLimits } from '../limits.js';
 import { isExempt } from './request-keys.js';
 
 // Configurable limits on what one SCIM request may ask for, checked once the token was accepted and the body
-// parsed, before any work: the filter's length (the parser has its own fixed ceiling, and a depth limit) and the
-// number of group members one request adds, replaces or removes. The directory service may check members more
+// parsed, before any work: the filter's length (the parser has its own fixed ceiling, and a depth limit), the
+// number of operations in a PATCH (the engine runs synchronously, so a huge PATCH would stall every tenant), and
+// the number of group members one request adds, replaces or removes. The directory service may check members more
 // precisely; this catches the shapes IdPs send (members in a POST/PUT body, PATCH values for `members`).
 
 export interface InputLimitOptions {
@@ -14,12 +15,18 @@ export interface InputLimitOptions {
 }
 
 async function inputLimits(app: FastifyInstance, options: InputLimitOptions): Promise<void> {
-  const { maxFilterLength, maxMembersPerRequest } = options.limits;
+  const { maxFilterLength, maxMembersPerRequest, maxPatchOperations } = options.limits;
   app.addHook('preHandler', async (request) => {
     if (isExempt(request)) return;
     const filter = filterOf(request);
     if (typeof filter === 'string' && filter.length > maxFilterLength) {
       throw badRequest('invalidFilter', `The filter is ${filter.length} characters long; this server accepts at most ${maxFilterLength}`);
+    }
+    if (request.method === 'PATCH') {
+      const operations = field(request.body, 'operations');
+      if (Array.isArray(operations) && operations.length > maxPatchOperations) {
+        throw new ScimError(413, undefined, `This PATCH has ${operations.length} operations; this server accepts at most ${maxPatchOperations} per request`);
+      }
     }
     const members = membersIn(request);
     if (members > maxMembersPerRequest) {

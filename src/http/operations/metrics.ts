@@ -4,7 +4,6 @@ import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ReadinessProbe } from '../../operations/readiness.js';
 import { recognizeClient } from '../../protocol/clients.js';
-import type { Storage } from '../../storage/database.js';
 import { isInternal, scimDirectory } from './request-keys.js';
 
 // Prometheus metrics at /metrics: requests by route, method, status, client (the IdP, recognised from the
@@ -62,7 +61,6 @@ export interface MetricsOptions {
   metrics: HttpMetrics;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   token?: string;
-  storage: Storage;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

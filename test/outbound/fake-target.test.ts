@@ -1,0 +1,239 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeTarget, sleep, startSender, userBody, waitFor, type FakeTarget, type Recorded, type Sender } from './support.js';
+
+// Delivery against a controllable fake target: failures of every kind are retried and everything arrives, in
+// order per resource; refusals are parked and retried on demand; AWS limits and group scopes are obeyed.
+
+let sender: Sender;
+let target: FakeTarget;
+
+beforeAll(async () => {
+  sender = await startSender();
+});
+afterAll(async () => {
+  await sender.close();
+});
+afterEach(async () => {
+  for (const t of await sender.outbound.targets.list(sender.directory)) await sender.outbound.targets.remove(sender.directory, t.id);
+  await target?.close();
+});
+
+async function addTarget(options: Record<string, unknown> = {}) {
+  target = await fakeTarget({ token: 'fake-token-123' });
+  return sender.outbound.targets.add(sender.directory, {
+    name: `fake-${Math.random().toString(36).slice(2, 8)}`,
+    url: target.url,
+    auth: { type: 'bearer', token: 'fake-token-123' },
+    initialSync: false,
+    ...options,
+  });
+}
+
+const scim = (method: string, path: string, body?: unknown) => sender.roster.scim(method, path, body);
+const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+const writes = (t: FakeTarget) => t.requests.filter((r) => r.method !== 'GET');
+
+/** Requests that touched one user on the fake (by userName in the body or the remote id in the path). */
+function requestsFor(t: FakeTarget, userName: string): Recorded[] {
+  const remote = t.user(userName)?.id;
+  return t.requests.filter((r) => r.status && r.status < 300 && r.method !== 'GET' && (r.body?.userName === userName || (remote && r.path.endsWith(remote))));
+}
+
+describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
+  it('sends creates, updates, deactivation and deletion with the X-Roster-Origin of this directory', async () => {
+    await addTarget();
+    const name = unique('ann');
+    const created = await scim('POST', '/Users', userBody(name, { title: 'Engineer', password: 'Secret-pass-123' }));
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] });
+    await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    await waitFor('deactivation to arrive', () => target.user(name)?.active === false);
+    const remote = target.user(name)!;
+    expect(remote.title).toBe('Lead');
+    expect(remote).not.toHaveProperty('password');
+    const sent = writes(target);
+    expect(sent.map((r) => r.method)).toEqual(['POST', 'PUT', 'PATCH']);
+    expect(sent[0].headers['x-roster-origin']).toBe(sender.directory.id);
+    expect(sent[0].headers.authorization).toBe('Bearer fake-token-123');
+    expect(sent[2].body.Operations).toEqual([{ op: 'replace', path: 'active', value: false }]);
+    expect(JSON.stringify(target.requests.map((r) => r.body))).not.toContain('Secret-pass-123');
+
+    await scim('DELETE', `/Users/${id}`);
+    await waitFor('deletion to arrive', () => !target.user(name));
+    const state = await waitFor('the cursor at the end', async () => {
+      const s = (await sender.outbound.targets.list(sender.directory))[0].state;
+      return s.backlog === 0 ? s : undefined;
+    });
+    expect(state.failed + state.retrying).toBe(0);
+  });
+
+  it('retries 500s, dropped connections and timeouts, and delivers every change in order', async () => {
+    await addTarget();
+    let n = 0;
+    // Every third request fails one way or another; each resource's requests must still land in order.
+    target.behave = () => {
+      n++;
+      if (n % 3 === 1) return { status: 500 };
+      if (n % 3 === 2 && n % 2 === 0) return 'drop';
+      return 'pass';
+    };
+    const names = Array.from({ length: 6 }, (_, i) => unique(`u${i}`));
+    const ids: string[] = [];
+    for (const name of names) ids.push((await scim('POST', '/Users', userBody(name))).body.id);
+    for (const [i, id] of ids.entries()) {
+      for (const title of ['one', 'two', 'three']) {
+        await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `${title}-${i}` }] });
+      }
+    }
+    await waitFor('every user at its last title', () => names.every((name, i) => target.user(name)?.title === `three-${i}`), 20_000);
+    for (const name of names) {
+      const seen = requestsFor(target, name);
+      expect(seen[0].method).toBe('POST');
+      // Successful deliveries of one user are in history order: its titles only move forward.
+      const titles = seen.filter((r) => r.method === 'PUT').map((r) => String(r.body.title).split('-')[0]);
+      const order = ['one', 'two', 'three'];
+      expect(titles.map((t) => order.indexOf(t))).toEqual([...titles.map((t) => order.indexOf(t))].sort());
+      expect(titles[titles.length - 1]).toBe('three');
+    }
+    expect(target.requests.some((r) => r.status === 0)).toBe(true);
+    expect(target.requests.some((r) => r.status === 500)).toBe(true);
+    await waitFor('no lane left', async () => (await sender.outbound.targets.list(sender.directory))[0].state.retrying === 0);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    await addTarget();
+    let limited = false;
+    target.behave = (r) => {
+      if (!limited && r.method === 'POST') {
+        limited = true;
+        return { status: 429, headers: { 'retry-after': '1' } };
+      }
+      return 'pass';
+    };
+    const name = unique('rate');
+    await scim('POST', '/Users', userBody(name));
+    await waitFor('the user after the rate limit', () => target.user(name), 10_000);
+    const posts = target.requests.filter((r) => r.method === 'POST');
+    expect(posts[0].status).toBe(429);
+    expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(950);
+  });
+
+  it('rides out a long outage with few requests, then delivers everything', async () => {
+    await addTarget();
+    target.behave = () => ({ status: 503 });
+    const names = Array.from({ length: 12 }, (_, i) => unique(`out${i}`));
+    for (const name of names) await scim('POST', '/Users', userBody(name));
+    await sleep(2_500);
+    const duringOutage = target.requests.length;
+    // Backoff (60 ms doubling to 400 ms, endpoint-wide): a few probes a second, never one per waiting change each poll.
+    expect(duringOutage).toBeLessThan(40);
+    const waiting = (await sender.outbound.targets.list(sender.directory))[0].state;
+    expect(waiting.failures).toBeGreaterThan(0);
+    expect(waiting.lastError).toContain('503');
+    target.behave = () => 'pass';
+    await waitFor('every user after the outage', () => names.every((name) => target.user(name)), 15_000);
+    expect(target.users.size).toBe(names.length);
+  });
+
+  it('parks a refused change, holds that resource\'s later changes, and delivers them in order after a retry', async () => {
+    const view = await addTarget();
+    const bad = unique('bad');
+    const good = unique('good');
+    let refuse = true;
+    target.behave = (r) => (refuse && r.method === 'POST' && r.body?.userName === bad ? { status: 400, body: { status: '400', scimType: 'invalidValue', detail: 'title is not allowed' } } : 'pass');
+    const badId = (await scim('POST', '/Users', userBody(bad))).body.id;
+    await scim('PATCH', `/Users/${badId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'after' }] });
+    await scim('POST', '/Users', userBody(good));
+    await waitFor('the good user', () => target.user(good));
+    await sleep(300);
+    expect(target.user(bad)).toBeUndefined();
+    const lanes = await sender.outbound.lanes(sender.directory, 'scim', view.id);
+    expect(lanes).toHaveLength(1);
+    expect(lanes[0]).toMatchObject({ state: 'failed', resourceId: badId, resourceName: bad, lastStatus: 400 });
+    expect(lanes[0].lastError).toContain('title is not allowed');
+    const state = (await sender.outbound.targets.get(sender.directory, view.id)).state;
+    expect(state.failed).toBe(1);
+    const log = await sender.outbound.deliveries(sender.directory, 'scim', view.id, { outcome: 'failed' });
+    expect(log[0]).toMatchObject({ outcome: 'failed', httpStatus: 400, resourceId: badId });
+    // Parked: no more attempts by itself.
+    const attempts = target.requests.length;
+    await sleep(400);
+    expect(target.requests.length).toBe(attempts);
+
+    refuse = false;
+    expect(await sender.outbound.retry(sender.directory, 'scim', view.id)).toBe(1);
+    await waitFor('the parked user with its later change', () => target.user(bad)?.title === 'after');
+    await waitFor('the lane gone', async () => (await sender.outbound.lanes(sender.directory, 'scim', view.id)).length === 0);
+  });
+
+  it('links to an existing resource when a create answers 409', async () => {
+    await addTarget();
+    const name = unique('exists');
+    target.users.set('pre-existing', { id: 'pre-existing', userName: name, title: 'stale' });
+    const id = (await scim('POST', '/Users', userBody(name, { title: 'fresh' }))).body.id;
+    await waitFor('the existing user updated', () => target.users.get('pre-existing')?.title === 'fresh');
+    expect(target.users.size).toBe(1);
+    await scim('DELETE', `/Users/${id}`);
+    await waitFor('the linked user deleted', () => !target.users.has('pre-existing'));
+  });
+
+  it('sends group memberships; the AWS preset sends at most 100 per PATCH and one email', async () => {
+    await addTarget({ preset: 'aws' });
+    const ids: string[] = [];
+    for (let i = 0; i < 105; i++) {
+      const created = await sender.roster.service.users.create(
+        { directory: sender.directory, base: '', actor: { kind: 'cli' } },
+        userBody(unique(`m${i}`), { emails: [{ value: `a${i}@x.example`, type: 'home' }, { value: `b${i}@x.example`, type: 'work', primary: true }] }),
+      );
+      ids.push(String(created.id));
+    }
+    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Big', members: ids.map((value) => ({ value })) });
+    expect(group.status).toBe(201);
+    await waitFor('105 members on the target', () => (target.group('Big')?.members as unknown[] | undefined)?.length === 105, 20_000);
+    const patches = target.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith('/Groups'));
+    for (const patch of patches) {
+      const changes = (patch.body.Operations as { value?: unknown[] }[]).reduce((n, op) => n + (Array.isArray(op.value) ? op.value.length : 1), 0);
+      expect(changes).toBeLessThanOrEqual(100);
+    }
+    const someone = [...target.users.values()][0];
+    expect(someone.emails).toEqual([{ value: expect.stringMatching(/^b\d+@x\.example$/), type: 'work', primary: true }]);
+    expect(someone.displayName).toBe(someone.userName);
+    // Removing members arrives as member removals.
+    await scim('PATCH', `/Groups/${group.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ids.slice(0, 5).map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })) });
+    await waitFor('100 members on the target', () => (target.group('Big')?.members as unknown[]).length === 100);
+  });
+
+  it('sends only the members of chosen groups, and deactivates people who leave them', async () => {
+    const chosen = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Chosen-${Math.random()}` });
+    await addTarget({ groups: [chosen.body.displayName] });
+    const inside = unique('inside');
+    const outside = unique('outside');
+    const insideId = (await scim('POST', '/Users', userBody(inside))).body.id;
+    await scim('POST', '/Users', userBody(outside));
+    await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Other-${Math.random()}` });
+    await scim('PATCH', `/Groups/${chosen.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: insideId }] }] });
+    await waitFor('the member on the target, in the group', () => {
+      const remote = target.user(inside);
+      const group = target.group(chosen.body.displayName);
+      return remote && group && (group.members as { value: string }[]).some((m) => m.value === remote.id);
+    });
+    expect(target.user(outside)).toBeUndefined();
+    expect(target.groups.size).toBe(1);
+    await scim('PATCH', `/Groups/${chosen.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${insideId}"]` }] });
+    await waitFor('the person deactivated there', () => target.user(inside)?.active === false);
+  });
+
+  it('"test" checks the live target and its credentials', async () => {
+    const view = await addTarget();
+    expect(await sender.outbound.targets.test(sender.directory, view.id)).toMatchObject({ ok: true, status: 200 });
+    target.token = 'another-token';
+    const refused = await sender.outbound.targets.test(sender.directory, view.id);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(/refused the credentials/);
+    await target.close();
+    const down = await sender.outbound.targets.test(sender.directory, view.id);
+    expect(down).toMatchObject({ ok: false });
+    expect(down.message).toMatch(/network error/);
+  });
+});
