@@ -8,7 +8,7 @@ import { uniquenessError } from '../storage/errors.js';
 import { presentGroup, type MemberOut } from '../storage/present.js';
 import type { Database, GroupsTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
-import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
+import { diffDocs, maskSecrets, recordChanges, type ChangeEntry } from './history.js';
 import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { policyOf, requireAllowed } from './policies.js';
 import { groupGrantsRoles, recomputeRoles, usersUnderGroups } from './roles.js';
@@ -46,7 +46,7 @@ export class Groups {
       await tx.insertInto('groups').values(row).execute();
       const inserted = await insertMembers(tx, scope.directory.id, row.id, resolved);
       await recordChanges(tx, scope.directory.id, scope.actor, [
-        { resourceType: 'Group', resourceId: row.id, resourceName: row.display_name, event: 'group.created', data: { changes: diffDocs({}, doc) } },
+        { resourceType: 'Group', resourceId: row.id, resourceName: row.display_name, event: 'group.created', data: { changes: maskSecrets(diffDocs({}, doc), schemasOf(scope.directory).group) } },
         ...memberEntries(row, 'group.member_added', inserted),
       ]);
       return inserted;
@@ -157,7 +157,7 @@ export class Groups {
         const { added, removed } = await applyMemberChanges(tx, dir, id, changes, this.lockRows);
         const entries: ChangeEntry[] = [];
         if (docChanged) {
-          entries.push({ resourceType: 'Group', resourceId: id, resourceName: next.display_name, event: 'group.updated', data: { changes: diffDocs(JSON.parse(current.doc), doc) } });
+          entries.push({ resourceType: 'Group', resourceId: id, resourceName: next.display_name, event: 'group.updated', data: { changes: maskSecrets(diffDocs(JSON.parse(current.doc), doc), schemasOf(scope.directory).group) } });
         }
         entries.push(...memberEntries(next, 'group.member_removed', removed), ...memberEntries(next, 'group.member_added', added));
         if ((added.length || removed.length) && (await groupGrantsRoles(tx, dir, id))) {

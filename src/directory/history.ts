@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { jsonEqual, type ResourceDoc } from '../protocol/resource-doc.js';
+import type { ResourceSchema } from '../protocol/schema/registry.js';
 import type { Storage } from '../storage/database.js';
 import type { ChangesTable, Database } from '../storage/tables.js';
 import type { Actor } from './context.js';
@@ -60,6 +61,19 @@ export function diffDocs(before: ResourceDoc, after: ResourceDoc, skip: string[]
     }
   }
   return diff;
+}
+
+/** Replaces the values of write-only attributes (`returned: never`) with the fact that they changed. */
+export function maskSecrets(diff: AttributeDiff, schema: ResourceSchema): AttributeDiff {
+  const masked: AttributeDiff = {};
+  for (const [key, change] of Object.entries(diff)) {
+    const at = key.lastIndexOf(':');
+    const resolved = key.startsWith('urn:') && at > 0 ? schema.resolve({ uri: key.slice(0, at), attr: key.slice(at + 1) }) : schema.resolve({ attr: key });
+    const attribute = resolved?.attribute;
+    const secret = attribute && (attribute.mutability === 'writeOnly' || attribute.returned === 'never');
+    masked[key] = secret ? { changed: true } as never : change;
+  }
+  return masked;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

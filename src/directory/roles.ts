@@ -42,6 +42,19 @@ function compileRules(rows: RoleRulesTable[]): CompiledRule[] {
   return rules;
 }
 
+/** Entra sends a role as JSON inside the string (`{"id":...,"value":"Admin"}`): the role is the name it carries. */
+function roleName(value: string): string {
+  if (!value.startsWith('{')) return value;
+  try {
+    const parsed = JSON.parse(value) as { value?: unknown; displayName?: unknown };
+    if (typeof parsed.value === 'string' && parsed.value) return parsed.value;
+    if (typeof parsed.displayName === 'string' && parsed.displayName) return parsed.displayName;
+  } catch {
+    // Not JSON after all: the string is the role.
+  }
+  return value;
+}
+
 /** Recomputes the effective roles of `userIds` from scratch: cost proportional to those users, not the directory. */
 export async function recomputeRoles(db: Db, directoryId: string, schema: ResourceSchema, userIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(userIds)];
@@ -65,7 +78,7 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
       const doc = JSON.parse(user.doc) as Record<string, unknown>;
       for (const entry of Array.isArray(doc.roles) ? doc.roles : []) {
         const value = (entry as { value?: unknown }).value;
-        if (typeof value === 'string') grant(user.id, value, 'idp');
+        if (typeof value === 'string') grant(user.id, roleName(value), 'idp');
       }
       const resource = { ...doc, id: user.id, meta: { resourceType: 'User', created: user.created, lastModified: user.last_modified } };
       for (const rule of rules) {

@@ -10,7 +10,7 @@ import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
-import { diffDocs, recordChanges, type ChangeEntry } from './history.js';
+import { diffDocs, maskSecrets, recordChanges, type ChangeEntry } from './history.js';
 import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { hashPassword } from './passwords.js';
 import { policyOf, requireAllowed, type DirectoryPolicy } from './policies.js';
@@ -63,7 +63,7 @@ export class Users {
       await writeEmails(tx, row.directory_id, row.id, doc);
       await recomputeRoles(tx, row.directory_id, schema, [row.id]);
       await recordChanges(tx, row.directory_id, scope.actor, [
-        { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: diffDocs({}, doc) } },
+        { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: maskSecrets(diffDocs({}, doc), schema) } },
       ]);
     });
     return this.present(this.storage.db, scope, row, { groups: true, roles: true });
@@ -220,7 +220,7 @@ export class Users {
       const before = JSON.parse(current.doc) as ResourceDoc;
       const wasActive = before.active !== false;
       const isActive = doc.active !== false;
-      const diff = diffDocs(before, doc, ['active']);
+      const diff = maskSecrets(diffDocs(before, doc, ['active']), schema);
       const passwordChanged = passwordHash !== undefined;
       if (Object.keys(diff).length > 0 || passwordChanged) requireAllowed(policy, scope.actor, 'update');
       if (wasActive !== isActive) requireAllowed(policy, scope.actor, 'deactivate');

@@ -76,6 +76,9 @@ async function runOperation(
   const headers: Record<string, string> = {};
   if (request.headers.authorization) headers.authorization = request.headers.authorization;
   if (request.headers.host) headers.host = request.headers.host;
+  // The operations act for the same client as the Bulk request (recorded in history and the log).
+  if (typeof request.headers['user-agent'] === 'string') headers['user-agent'] = request.headers['user-agent'];
+  if (typeof request.headers['x-roster-origin'] === 'string') headers['x-roster-origin'] = request.headers['x-roster-origin'];
   if (op.version) headers['if-match'] = op.version;
   if (op.data !== undefined) headers['content-type'] = 'application/scim+json';
   const response = await app.inject({
