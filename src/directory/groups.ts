@@ -235,16 +235,22 @@ async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes:
         // Only the difference is written: a full-list replace that changes one member writes one row.
         const current = await tx.selectFrom('memberships').select(['member_id', 'member_type']).where('directory_id', '=', dir).where('group_id', '=', groupId).execute();
         const have = new Set(current.map((c) => c.member_id));
-        const gone = current.filter((c) => !wanted.has(c.member_id));
+        // Soft-deleted users are invisible to the IdP, so its full list cannot name them: their rows stay for a restore.
+        const hidden = await hiddenMembers(tx, dir, groupId);
+        const gone = current.filter((c) => !wanted.has(c.member_id) && !hidden.has(c.member_id));
         for (let i = 0; i < gone.length; i += CHUNK) {
           noteRemoved(await base().where('member_id', 'in', gone.slice(i, i + CHUNK).map((g) => g.member_id)).returning(['member_id', 'member_type']).execute());
         }
         noteAdded(await insertMembers(tx, dir, groupId, resolved.filter((m) => !have.has(m.id))));
         break;
       }
-      case 'removeAll':
-        noteRemoved(await base().returning(['member_id', 'member_type']).execute());
+      case 'removeAll': {
+        const hidden = [...(await hiddenMembers(tx, dir, groupId))];
+        let query = base();
+        if (hidden.length) query = query.where('member_id', 'not in', hidden);
+        noteRemoved(await query.returning(['member_id', 'member_type']).execute());
         break;
+      }
       case 'remove':
         for (let i = 0; i < change.ids.length; i += CHUNK) {
           noteRemoved(await base().where('member_id', 'in', change.ids.slice(i, i + CHUNK)).returning(['member_id', 'member_type']).execute());
@@ -253,6 +259,19 @@ async function applyMemberChanges(tx: Tx, dir: string, groupId: string, changes:
     }
   }
   return { added: [...added.values()], removed: [...removed.values()] };
+}
+
+/** Members of a group that are soft-deleted users: kept, unseen, until restored or purged. */
+async function hiddenMembers(tx: Tx, dir: string, groupId: string): Promise<Set<string>> {
+  const rows = await tx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', (j) => j.onRef('u.directory_id', '=', 'm.directory_id').onRef('u.id', '=', 'm.member_id'))
+    .select('m.member_id')
+    .where('m.directory_id', '=', dir)
+    .where('m.group_id', '=', groupId)
+    .where('u.deleted_at', 'is not', null)
+    .execute();
+  return new Set(rows.map((r) => r.member_id));
 }
 
 /** Checks that every member exists in this directory and learns its type (Okta and Entra send none). */
