@@ -85,13 +85,14 @@ export class Groups {
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
     requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
     const { doc, members = [] } = normalizeResource(schemasOf(scope.directory).group, body);
-    return this.update(scope, id, ifMatch, () => ({ doc, changes: [{ op: 'replace', members }] }));
+    return this.update(scope, id, ifMatch, true, () => ({ doc, changes: [{ op: 'replace', members }] }));
   }
 
-  async patch(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {
+  /** `withMembers: false` skips reading the members back (a 204 answer needs none: O(change), not O(group)). */
+  async patch(scope: Scope, id: string, body: unknown, ifMatch?: string, withMembers = true): Promise<ScimResource> {
     requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
     const schema = schemasOf(scope.directory).group;
-    return this.update(scope, id, ifMatch, (current) => {
+    return this.update(scope, id, ifMatch, withMembers, (current) => {
       const result = applyPatch(schema, JSON.parse(current.doc) as ResourceDoc, body, { resourceId: id });
       return { doc: result.doc, changes: result.members ?? [] };
     });
@@ -123,9 +124,11 @@ export class Groups {
     scope: Scope,
     id: string,
     ifMatch: string | undefined,
+    withMembers: boolean,
     change: (current: GroupRow) => { doc: ResourceDoc; changes: MemberChange[] },
   ): Promise<ScimResource> {
     const dir = scope.directory.id;
+    const members = async () => (withMembers ? membersOf(this.storage.db, dir, id) : undefined);
     for (let attempt = 0; ; attempt++) {
       const current = await this.find(this.storage.db, dir, id);
       if (!current) throw notFound(`Group ${id} not found`);
@@ -133,7 +136,7 @@ export class Groups {
       const { doc, changes } = change(current);
       const nextColumns = columnsFor(doc);
       const docChanged = nextColumns.doc !== current.doc;
-      if (!docChanged && changes.length === 0) return presentGroup(current, scope.base, await membersOf(this.storage.db, dir, id));
+      if (!docChanged && changes.length === 0) return presentGroup(current, scope.base, await members());
       const next: GroupRow = {
         ...current,
         ...nextColumns,
@@ -168,7 +171,7 @@ export class Groups {
         await recordChanges(tx, dir, scope.actor, entries);
         return this.find(tx, dir, id);
       });
-      if (written) return presentGroup(written, scope.base, await membersOf(this.storage.db, dir, id));
+      if (written) return presentGroup(written, scope.base, await members());
       if (ifMatch !== undefined) checkIfMatch(ifMatch, -1);
       if (attempt >= 5) throw new ScimError(409, undefined, 'The group changed concurrently too often; try again');
     }

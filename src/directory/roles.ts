@@ -94,11 +94,11 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
         select member_id, group_id from memberships
         where directory_id = ${directoryId} and member_type = 'User' and member_id in (${sql.join(chunk)})
         union
-        select reach.user_id, m.group_id from memberships m join reach on m.member_id = reach.group_id
-        where m.directory_id = ${directoryId} and m.member_type = 'Group'
+        select reach.user_id, m.group_id from reach cross join memberships m
+        where m.directory_id = ${directoryId} and m.member_id = reach.group_id and m.member_type = 'Group'
       )
-      select reach.user_id, rm.role, rm.group_id from reach
-      join role_mappings rm on rm.directory_id = ${directoryId} and rm.group_id = reach.group_id`.execute(db);
+      select reach.user_id, rm.role, rm.group_id from reach cross join role_mappings rm
+      where rm.directory_id = ${directoryId} and rm.group_id = reach.group_id`.execute(db);
     const live = new Set(users.map((u) => u.id));
     for (const row of mapped.rows) if (live.has(row.user_id)) grant(row.user_id, row.role, `group:${row.group_id}`);
 
@@ -116,11 +116,11 @@ export async function usersUnderGroups(db: Db, directoryId: string, groupIds: st
     with recursive down(group_id) as (
       select id from groups where directory_id = ${directoryId} and id in (${sql.join(groupIds)})
       union
-      select m.member_id from memberships m join down on m.group_id = down.group_id
-      where m.directory_id = ${directoryId} and m.member_type = 'Group'
+      select m.member_id from down cross join memberships m
+      where m.directory_id = ${directoryId} and m.group_id = down.group_id and m.member_type = 'Group'
     )
-    select distinct m.member_id from memberships m join down on m.group_id = down.group_id
-    where m.directory_id = ${directoryId} and m.member_type = 'User'`.execute(db);
+    select distinct m.member_id from down cross join memberships m
+    where m.directory_id = ${directoryId} and m.group_id = down.group_id and m.member_type = 'User'`.execute(db);
   return result.rows.map((r) => r.member_id);
 }
 
@@ -130,11 +130,11 @@ export async function groupGrantsRoles(db: Db, directoryId: string, groupId: str
     with recursive up(group_id) as (
       select cast(${groupId} as text)
       union
-      select m.group_id from memberships m join up on m.member_id = up.group_id
-      where m.directory_id = ${directoryId} and m.member_type = 'Group'
+      select m.group_id from up cross join memberships m
+      where m.directory_id = ${directoryId} and m.member_id = up.group_id and m.member_type = 'Group'
     )
-    select 1 as found from role_mappings rm join up on rm.group_id = up.group_id
-    where rm.directory_id = ${directoryId} limit 1`.execute(db);
+    select 1 as found from up cross join role_mappings rm
+    where rm.directory_id = ${directoryId} and rm.group_id = up.group_id limit 1`.execute(db);
   return result.rows.length > 0;
 }
 

@@ -375,18 +375,22 @@ async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: Res
   }
 }
 
-/** A user's groups: direct memberships and the groups those are nested in (indirect), each once. */
+/**
+ * A user's groups: direct memberships and the groups those are nested in (indirect), each once. `cross join`
+ * keeps the small recursive set as the outer loop on SQLite (whose planner otherwise scans every membership per
+ * step); PostgreSQL plans it as an ordinary join.
+ */
 export async function groupsOf(db: Db, directoryId: string, userId: string): Promise<GroupRef[]> {
   const result = await sql<{ id: string; display_name: string; depth: number }>`
     with recursive reach(group_id, depth) as (
       select group_id, 0 from memberships
       where directory_id = ${directoryId} and member_id = ${userId} and member_type = 'User'
       union
-      select m.group_id, 1 from memberships m join reach on m.member_id = reach.group_id
-      where m.directory_id = ${directoryId} and m.member_type = 'Group'
+      select m.group_id, 1 from reach cross join memberships m
+      where m.directory_id = ${directoryId} and m.member_id = reach.group_id and m.member_type = 'Group'
     )
     select g.id, g.display_name, min(reach.depth) as depth
-    from reach join groups g on g.directory_id = ${directoryId} and g.id = reach.group_id
+    from reach cross join groups g where g.directory_id = ${directoryId} and g.id = reach.group_id
     group by g.id, g.display_name, g.seq
     order by g.seq`.execute(db);
   return result.rows.map((r) => ({ value: r.id, display: r.display_name, type: Number(r.depth) === 0 ? 'direct' : 'indirect' }));

@@ -134,10 +134,13 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
 
     app.patch<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
       const projection = reference(kind, request);
-      const resource = await service(kind).patch(request.scope, request.params.id, request.body, ifMatch(request));
       // Group PATCH answers 204 (what Entra recommends) unless the client asked for attributes back.
       const query = request.query as Record<string, unknown>;
       const asked = Object.keys(query).some((k) => /^(attributes|excludedattributes)$/i.test(k));
+      const resource =
+        kind === 'Group'
+          ? await roster.groups.patch(request.scope, request.params.id, request.body, ifMatch(request), asked && wantsAttribute(projection, 'members'))
+          : await roster.users.patch(request.scope, request.params.id, request.body, ifMatch(request));
       if (kind === 'Group' && !asked) {
         reply.header('etag', (resource.meta as { version: string }).version);
         return reply.code(204).send();

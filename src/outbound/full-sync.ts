@@ -209,10 +209,13 @@ class SyncRun {
     let done = 0;
     const total = inScope.size;
     const pageSize = 200;
+    // The people the target should have: in scope and live (not soft-deleted).
+    const wanted = new Set<string>();
     for (let startIndex = 1; ; startIndex += pageSize) {
       const { resources } = await this.roster.users.list(this.scope, { startIndex, count: pageSize, sortOrder: 'ascending' }, { groups: false, roles: false });
       for (const user of resources) {
         if (!inScope.has(String(user.id))) continue;
+        wanted.add(String(user.id));
         await this.syncUser(user);
         this.onProgress?.({ phase: 'users', done: ++done, total });
       }
@@ -220,7 +223,7 @@ class SyncRun {
     }
     this.onProgress?.({ phase: 'cleanup', done: 0, total: 0 });
     // Links to people who are no longer here, or no longer in this target's scope.
-    for (const link of [...this.links.values()].filter((l) => l.resource_type === 'User' && !inScope.has(l.resource_id))) {
+    for (const link of [...this.links.values()].filter((l) => l.resource_type === 'User' && !wanted.has(l.resource_id))) {
       if (!this.remoteUsers.has(link.remote_id)) {
         if (!this.dryRun) await this.deliverer.links.remove(link.resource_id);
         continue;

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { TargetAuthConfig, TargetCredentials } from './types.js';
 
 // One HTTP exchange with a target or webhook endpoint, and what its failure means: network errors, timeouts,
-// 408, 429 and 5xx are worth retrying (429 and 503 say when, in Retry-After); any other 4xx is a refusal that
-// retrying will not change. Built on Node's fetch; every request has a deadline.
+// 408, 429 and 5xx are worth retrying (429 and 503 say when, in Retry-After); so is 401, which is about the
+// credentials, not the change: the whole target waits (with backoff) until they are fixed. Any other 4xx is a
+// refusal of that change that retrying will not change. Built on Node's fetch; every request has a deadline.
 
 export const USER_AGENT = 'Roster-Outbound/1.0';
 
@@ -86,7 +88,7 @@ export function errorFor(response: HttpResponse, what: string): DeliveryError {
   const status = response.status;
   const detail = describeBody(response);
   const message = `${what}: HTTP ${status}${detail ? ` ${detail}` : ''}`;
-  const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
+  const retryable = status === 401 || status === 408 || status === 425 || status === 429 || status >= 500;
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
   return new DeliveryError(message, retryable, status, retryAfterMs);
 }
@@ -113,15 +115,28 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/**
+ * OAuth 2.0 access tokens of this process, by token URL, client, scope and (a hash of) the secret: a token lives
+ * across delivery turns until shortly before it expires. Bounded; the oldest is forgotten first.
+ */
+const tokenCache = new Map<string, { token: string; expiresAt: number }>();
+
 /** Builds the Authorization header of a target; OAuth 2.0 client-credentials tokens are fetched and cached. */
 export class TargetAuthorizer {
-  private cached?: { token: string; expiresAt: number };
+  private readonly cacheKey: string;
 
   constructor(
     private readonly auth: TargetAuthConfig,
     private readonly credentials: TargetCredentials,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const secret = createHash('sha256').update(credentials.clientSecret ?? '').digest('hex');
+    this.cacheKey = auth.type === 'oauth2' ? JSON.stringify([auth.tokenUrl, auth.clientId, auth.scope ?? '', secret]) : '';
+  }
+
+  private get cached() {
+    return tokenCache.get(this.cacheKey);
+  }
 
   async header(): Promise<string | undefined> {
     switch (this.auth.type) {
@@ -139,7 +154,7 @@ export class TargetAuthorizer {
   /** After a 401: forget a cached OAuth token so the next request fetches a new one. Says whether that can help. */
   invalidate(): boolean {
     if (this.auth.type !== 'oauth2' || !this.cached) return false;
-    this.cached = undefined;
+    tokenCache.delete(this.cacheKey);
     return true;
   }
 
@@ -164,7 +179,8 @@ export class TargetAuthorizer {
     }
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
     // Renewed a minute early (or at half-life for short tokens), so a token never expires in flight.
-    this.cached = { token: body.access_token, expiresAt: Date.now() + Math.max(seconds * 500, seconds * 1000 - 60_000) };
+    tokenCache.set(this.cacheKey, { token: body.access_token, expiresAt: Date.now() + Math.max(seconds * 500, seconds * 1000 - 60_000) });
+    if (tokenCache.size > 1000) tokenCache.delete(tokenCache.keys().next().value!);
     return body.access_token;
   }
 }

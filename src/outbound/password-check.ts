@@ -58,14 +58,13 @@ export class PasswordCheck {
     private readonly roster: Roster,
     private readonly limits: PasswordCheckLimits = defaultPasswordCheckLimits,
     private readonly rates: RateStore = new MemoryRateStore(),
-  ) {
-    // Made now, so that even the first check of a missing user costs what any other check costs.
-    void this.dummyHash().catch(() => (this.dummy = undefined));
-  }
+  ) {}
 
   /** Checks one userName and password for a token (by id). Throws PasswordCheckError for bad input and 429s. */
   async check(scope: Scope, tokenId: string, body: unknown): Promise<PasswordCheckResult> {
     const { userName, password } = readBody(body);
+    // Made before the lookup (once), so that even the first check costs the same whether or not the user exists.
+    const dummy = await this.dummyHash();
     const charges = [];
     if (this.limits.token) charges.push({ bucket: 'password-check-token', key: `${scope.directory.id}:${tokenId}`, rate: this.limits.token });
     if (this.limits.user) charges.push({ bucket: 'password-check-user', key: `${scope.directory.id}:${fold(userName)}`, rate: this.limits.user });
@@ -82,7 +81,7 @@ export class PasswordCheck {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     const usable = row !== undefined && row.active === 1 && typeof row.password_hash === 'string' && row.password_hash.length > 0;
-    const hash = usable ? row.password_hash! : await this.dummyHash();
+    const hash = usable ? row.password_hash! : dummy;
     let matches = false;
     try {
       matches = await verifyPassword(hash, password);
@@ -94,7 +93,10 @@ export class PasswordCheck {
   }
 
   private dummyHash(): Promise<string> {
-    this.dummy ??= hashPassword(randomBytes(24).toString('base64'));
+    this.dummy ??= hashPassword(randomBytes(24).toString('base64')).catch((error: unknown) => {
+      this.dummy = undefined;
+      throw error;
+    });
     return this.dummy;
   }
 }

@@ -348,14 +348,31 @@ export class ScimDeliverer {
       ...addIds.map((id): PatchOperation => ({ op: 'add', path: 'members', value: [{ value: id }] })),
     ];
     const limit = this.config.maxMembersPerPatch;
+    const what = `change members of group ${group.displayName}`;
     for (let i = 0; i < operations.length; i += limit) {
       const chunk = mergeAdds(operations.slice(i, i + limit));
-      const answer = await this.client.patch('Groups', groupRemote, chunk, `change members of group ${group.displayName}`);
-      if (!answer) return undefined;
+      try {
+        if (!(await this.client.patch('Groups', groupRemote, chunk, what))) return undefined;
+      } catch (error) {
+        // Some servers refuse removing a member that is not there (noTarget), which a repeated delivery does:
+        // the PATCH is atomic, so its operations go again one by one, and such removals count as done.
+        if (!(error instanceof DeliveryError) || !isNoTarget(error)) throw error;
+        if (chunk.length === 1 && chunk[0].op === 'remove') continue;
+        if (chunk.length === 1) throw error;
+        for (const op of chunk) {
+          try {
+            if (!(await this.client.patch('Groups', groupRemote, [op], what))) return undefined;
+          } catch (single) {
+            if (!(single instanceof DeliveryError && op.op === 'remove' && isNoTarget(single))) throw single;
+          }
+        }
+      }
     }
     return operations.length;
   }
 }
+
+const isNoTarget = (error: DeliveryError) => error.status === 400 && /\bnoTarget\b/.test(error.message);
 
 /** Consecutive adds become one `add` with a list of members (each still one membership change). */
 function mergeAdds(operations: PatchOperation[]): PatchOperation[] {

@@ -79,7 +79,14 @@ export async function migrate(storage: Storage): Promise<string[]> {
     migrationTableName: 'roster_migrations',
     migrationLockTableName: 'roster_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely looks for its tables across every schema; a schema that another client drops at that moment makes
+  // the lookup fail (3F000) though ours is fine. Looking again succeeds.
+  for (let attempt = 0; outcome.error && (outcome.error as { code?: string }).code === '3F000' && attempt < 5; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

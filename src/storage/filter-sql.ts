@@ -78,7 +78,7 @@ export class FilterCompiler {
         return sql`(select e.${sql.raw(col)} from user_emails e where e.directory_id = r.directory_id and e.user_id = r.id order by e."primary" desc, e.position limit 1)`;
       }
     }
-    const value = resolved && !resolved.attribute?.multiValued ? this.singleValue(resolved) : undefined;
+    const value = resolved?.attribute && !resolved.attribute.multiValued ? this.singleValue(resolved) : undefined;
     if (!value) throw badRequest('invalidValue', `sortBy "${describe(path)}" is not an attribute this server can sort by`);
     return value.kind === 'text' && !value.def.caseExact && !value.prefolded ? this.d.fold(value.expr) : value.expr;
   }
@@ -87,6 +87,12 @@ export class FilterCompiler {
     const resolved = this.ctx.schema.resolve(path);
     if (!resolved || !resolved.attribute) {
       throw badRequest('invalidFilter', `The ${where} names "${describe(path)}", which is not an attribute of ${this.ctx.resource}`);
+    }
+    // A write-only value (a password, a PIN) must not be testable by guessing through filters.
+    for (const def of [resolved.attribute, resolved.sub]) {
+      if (def && (def.mutability === 'writeOnly' || def.returned === 'never')) {
+        throw badRequest('invalidFilter', `"${describe(path)}" is write-only and cannot be filtered on`);
+      }
     }
     return resolved;
   }

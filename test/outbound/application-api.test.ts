@@ -22,7 +22,7 @@ beforeAll(async () => {
   tokens['password:check:2'] = (await roster.service.tenants.createToken(directory, { label: 'second app', scope: 'password:check' })).token;
 });
 afterAll(async () => {
-  await roster.close();
+  await roster?.close();
   delete process.env.ROSTER_PASSWORD_CHECK_LIMIT_USER;
   delete process.env.ROSTER_PASSWORD_CHECK_LIMIT_TOKEN;
 });
@@ -82,7 +82,7 @@ describe('the change feed', () => {
     const t0 = Date.now();
     await roster.scim('POST', '/Users', userBody('late@example.com'));
     const answer = await waiting;
-    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(Date.now() - t0).toBeLessThan(8_000); // long before the 20 s wait
     expect(answer.body.changes.map((c: { type: string; resourceName: string }) => `${c.type} ${c.resourceName}`)).toEqual(['user.created late@example.com']);
   });
 
@@ -129,8 +129,10 @@ describe('the password check', () => {
       expect(answer.body.valid).toBe(false);
       return performance.now() - started;
     };
-    const known = [await time('timing@example.com'), await time('timing@example.com')].sort()[0];
-    const unknown = [await time('ghost1@example.com'), await time('ghost2@example.com')].sort()[0];
+    // The fastest of three each: a busy machine only ever adds time. Without the dummy verification an unknown
+    // user would answer in a fraction of the time (no argon2id at all).
+    const known = Math.min(await time('timing@example.com'), await time('timing@example.com'), await time('timing@example.com'));
+    const unknown = Math.min(await time('ghost1@example.com'), await time('ghost2@example.com'), await time('ghost3@example.com'));
     expect(unknown).toBeGreaterThan(known * 0.3);
   });
 

@@ -48,8 +48,8 @@ beforeAll(async () => {
   target = await fakeTarget({ token: TARGET_TOKEN });
 });
 afterAll(async () => {
-  await target.close();
-  await database.drop();
+  await target?.close();
+  await database?.drop();
 });
 
 describe('roster target / webhook / token', { timeout: 120_000 }, () => {

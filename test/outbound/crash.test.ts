@@ -65,7 +65,7 @@ describe('a crash mid-delivery', { timeout: 120_000 }, () => {
         const latest = await check.db.selectFrom('directory_counters').select('change_seq').executeTakeFirstOrThrow();
         const lanes = await check.db.selectFrom('outbound_lanes').select('resource_id').execute();
         return Number(endpoint.cursor_seq) === Number(latest.change_seq) && lanes.length === 0;
-      }, 30_000);
+      }, 40_000);
     } finally {
       await check.close();
     }

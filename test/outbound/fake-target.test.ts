@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fakeTarget, sleep, startSender, userBody, waitFor, type FakeTarget, type Recorded, type Sender } from './support.js';
+import { fakeTarget, settled, sleep, startSender, userBody, waitFor, type FakeTarget, type Recorded, type Sender } from './support.js';
 
 // Delivery against a controllable fake target: failures of every kind are retried and everything arrives, in
 // order per resource; refusals are parked and retried on demand; AWS limits and group scopes are obeyed.
@@ -11,7 +11,7 @@ beforeAll(async () => {
   sender = await startSender();
 });
 afterAll(async () => {
-  await sender.close();
+  await sender?.close();
 });
 afterEach(async () => {
   for (const t of await sender.outbound.targets.list(sender.directory)) await sender.outbound.targets.remove(sender.directory, t.id);
@@ -49,6 +49,7 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] });
     await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
     await waitFor('deactivation to arrive', () => target.user(name)?.active === false);
+    await settled(sender);
     const remote = target.user(name)!;
     expect(remote.title).toBe('Lead');
     expect(remote).not.toHaveProperty('password');
@@ -74,6 +75,7 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     // Every third request fails one way or another; each resource's requests must still land in order.
     target.behave = () => {
       n++;
+      if (n === 1) return { status: 201, delayMs: 2_500 }; // beyond the 2 s request timeout
       if (n % 3 === 1) return { status: 500 };
       if (n % 3 === 2 && n % 2 === 0) return 'drop';
       return 'pass';
@@ -86,7 +88,8 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
         await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `${title}-${i}` }] });
       }
     }
-    await waitFor('every user at its last title', () => names.every((name, i) => target.user(name)?.title === `three-${i}`), 20_000);
+    await waitFor('every user at its last title', () => names.every((name, i) => target.user(name)?.title === `three-${i}`), 40_000);
+    await settled(sender, 40_000);
     for (const name of names) {
       const seen = requestsFor(target, name);
       expect(seen[0].method).toBe('POST');
@@ -98,7 +101,9 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     }
     expect(target.requests.some((r) => r.status === 0)).toBe(true);
     expect(target.requests.some((r) => r.status === 500)).toBe(true);
-    await waitFor('no lane left', async () => (await sender.outbound.targets.list(sender.directory))[0].state.retrying === 0);
+    const log = await sender.outbound.deliveries(sender.directory, 'scim', (await sender.outbound.targets.list(sender.directory))[0].id, { limit: 1000, outcome: 'retrying' });
+    expect(log.some((d) => /no answer within 2000 ms/.test(d.message ?? ''))).toBe(true);
+    expect(log.some((d) => /network error/.test(d.message ?? ''))).toBe(true);
   });
 
   it('honours Retry-After on 429', async () => {
@@ -113,7 +118,7 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     };
     const name = unique('rate');
     await scim('POST', '/Users', userBody(name));
-    await waitFor('the user after the rate limit', () => target.user(name), 10_000);
+    await waitFor('the user after the rate limit', () => target.user(name), 40_000);
     const posts = target.requests.filter((r) => r.method === 'POST');
     expect(posts[0].status).toBe(429);
     expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(950);
@@ -132,7 +137,7 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     expect(waiting.failures).toBeGreaterThan(0);
     expect(waiting.lastError).toContain('503');
     target.behave = () => 'pass';
-    await waitFor('every user after the outage', () => names.every((name) => target.user(name)), 15_000);
+    await waitFor('every user after the outage', () => names.every((name) => target.user(name)), 40_000);
     expect(target.users.size).toBe(names.length);
   });
 
@@ -190,7 +195,7 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     }
     const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Big', members: ids.map((value) => ({ value })) });
     expect(group.status).toBe(201);
-    await waitFor('105 members on the target', () => (target.group('Big')?.members as unknown[] | undefined)?.length === 105, 20_000);
+    await waitFor('105 members on the target', () => (target.group('Big')?.members as unknown[] | undefined)?.length === 105, 40_000);
     const patches = target.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith('/Groups'));
     for (const patch of patches) {
       const changes = (patch.body.Operations as { value?: unknown[] }[]).reduce((n, op) => n + (Array.isArray(op.value) ? op.value.length : 1), 0);
@@ -202,6 +207,21 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     // Removing members arrives as member removals.
     await scim('PATCH', `/Groups/${group.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ids.slice(0, 5).map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })) });
     await waitFor('100 members on the target', () => (target.group('Big')?.members as unknown[]).length === 100);
+  });
+
+  it('takes a member removal the target already made (noTarget) as done', async () => {
+    const view = await addTarget();
+    const a = (await scim('POST', '/Users', userBody(unique('a')))).body.id;
+    const b = (await scim('POST', '/Users', userBody(unique('b')))).body.id;
+    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Strict', members: [{ value: a }, { value: b }] });
+    await waitFor('two members there', () => (target.group('Strict')?.members as unknown[] | undefined)?.length === 2);
+    const remote = target.group('Strict')!;
+    remote.members = (remote.members as { value: string }[]).slice(1); // removed there, behind Roster's back
+    await scim('PATCH', `/Groups/${group.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'members' }] });
+    await settled(sender);
+    expect(target.group('Strict')!.members).toEqual([]);
+    expect(target.requests.some((r) => r.status === 400)).toBe(true);
+    expect((await sender.outbound.targets.get(sender.directory, view.id)).state.failed).toBe(0);
   });
 
   it('sends only the members of chosen groups, and deactivates people who leave them', async () => {
@@ -222,6 +242,36 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     expect(target.groups.size).toBe(1);
     await scim('PATCH', `/Groups/${chosen.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${insideId}"]` }] });
     await waitFor('the person deactivated there', () => target.user(inside)?.active === false);
+  });
+
+  it('authenticates with OAuth 2.0 client credentials (a cached token, renewed after a 401) and with basic auth', async () => {
+    target = await fakeTarget({ token: 'issued-token-1' });
+    target.oauth = { clientId: 'roster', clientSecret: 'client-secret-1', issued: 0 };
+    await sender.outbound.targets.add(sender.directory, {
+      name: 'oauth',
+      url: target.url,
+      auth: { type: 'oauth2', tokenUrl: target.url.replace('/scim/v2', '/oauth/token'), clientId: 'roster', clientSecret: 'client-secret-1', scope: 'scim' },
+      initialSync: false,
+    });
+    const first = unique('oauth1');
+    await scim('POST', '/Users', userBody(first));
+    await scim('POST', '/Users', userBody(unique('oauth2')));
+    await waitFor('both users', () => target.users.size === 2);
+    expect(target.oauth.issued).toBe(1);
+    // The target revokes the token: the next request gets 401, a new token is fetched, the delivery goes through.
+    target.token = 'issued-token-2';
+    await scim('POST', '/Users', userBody(unique('oauth3')));
+    await waitFor('the third user', () => target.users.size === 3);
+    expect(target.oauth.issued).toBe(2);
+    await sender.outbound.targets.remove(sender.directory, 'oauth');
+    await target.close();
+
+    target = await fakeTarget();
+    target.authorization = `Basic ${Buffer.from('svc:pa:ss').toString('base64')}`;
+    await sender.outbound.targets.add(sender.directory, { name: 'basic', url: target.url, auth: { type: 'basic', username: 'svc', password: 'pa:ss' }, initialSync: false });
+    expect((await sender.outbound.targets.test(sender.directory, 'basic')).ok).toBe(true);
+    await scim('POST', '/Users', userBody(unique('basic')));
+    await waitFor('the user over basic auth', () => target.users.size === 1);
   });
 
   it('"test" checks the live target and its credentials', async () => {

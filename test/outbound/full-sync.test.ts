@@ -39,7 +39,7 @@ describe('full sync', { timeout: 90_000 }, () => {
   it('pushes the existing directory when a target is added', async () => {
     const view = await sender.outbound.targets.add(sender.directory, { name: 'replica', url: target.baseUrl, auth: { type: 'bearer', token: target.token } });
     expect(view.state.fullSync.state?.status).toBe('requested');
-    await waitFor('the initial sync done', async () => (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.state?.status === 'done', 20_000);
+    await waitFor('the initial sync done', async () => (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.state?.status === 'done', 45_000);
     expect((await remote('GET', '/Users')).body.totalResults).toBe(4);
     expect(await memberNames('G')).toEqual(['u1@example.com', 'u2@example.com']);
     expect(await memberNames('H')).toEqual(['u3@example.com']);
@@ -94,7 +94,7 @@ describe('full sync', { timeout: 90_000 }, () => {
   it('runs on its schedule', async () => {
     const before = (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.lastAt;
     await sender.outbound.targets.update(sender.directory, 'replica', { syncEvery: 1000 });
-    await waitFor('a scheduled run', async () => (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.lastAt !== before, 10_000);
+    await waitFor('a scheduled run', async () => (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.lastAt !== before, 40_000);
     await sender.outbound.targets.update(sender.directory, 'replica', { syncEvery: 'off' });
     expect((await sender.outbound.targets.get(sender.directory, 'replica')).syncEveryMs).toBeNull();
   });

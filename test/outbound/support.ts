@@ -59,7 +59,7 @@ export async function startSender(settings: Partial<OutboundSettings> = {}): Pro
   };
 }
 
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, stepMs = 50): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -105,6 +105,10 @@ export interface FakeTarget {
   delayMs: number;
   /** Bearer token required (when set). */
   token?: string;
+  /** Or this exact Authorization header (basic auth). */
+  authorization?: string;
+  /** An OAuth 2.0 token endpoint at /oauth/token for these client credentials: it issues `token`. */
+  oauth?: { clientId: string; clientSecret: string; issued: number };
   user(userName: string): Doc | undefined;
   group(displayName: string): Doc | undefined;
   close(): Promise<void>;
@@ -154,6 +158,13 @@ export async function fakeTarget(options: { token?: string } = {}): Promise<Fake
         else send();
       };
       if (behaviour !== 'pass') return answer(behaviour.status, behaviour.body ?? { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(behaviour.status), detail: 'scripted failure' }, behaviour.headers);
+      if (record.path === '/oauth/token') {
+        const expected = target.oauth && `Basic ${Buffer.from(`${target.oauth.clientId}:${target.oauth.clientSecret}`).toString('base64')}`;
+        if (!expected || req.headers.authorization !== expected || !String(record.body).includes('grant_type=client_credentials')) return answer(401, { error: 'invalid_client' });
+        target.oauth!.issued++;
+        return answer(200, { access_token: target.token, token_type: 'Bearer', expires_in: 3600 });
+      }
+      if (target.authorization && req.headers.authorization !== target.authorization) return answer(401, { status: '401', detail: 'bad credentials' });
       if (target.token && req.headers.authorization !== `Bearer ${target.token}`) return answer(401, { status: '401', detail: 'bad token' });
       const [, kind, id] = record.path.split('/');
       const store = kind === 'Users' ? users : kind === 'Groups' ? groups : undefined;
@@ -200,6 +211,13 @@ export async function fakeTarget(options: { token?: string } = {}): Promise<Fake
       return answer(200, doc);
     }
     if (record.method === 'PATCH') {
+      // All or nothing, like a strict server: a member removal that matches nothing is a 400 noTarget.
+      for (const op of record.body.Operations as { op: string; path?: string }[]) {
+        const member = /^members\[value eq "(.+)"\]$/.exec(op.path ?? '');
+        if (op.op === 'remove' && member && !((current.members as { value: string }[]) ?? []).some((m) => m.value === member[1])) {
+          return answer(400, { status: '400', scimType: 'noTarget', detail: `no member ${member[1]}` });
+        }
+      }
       for (const op of record.body.Operations as { op: string; path?: string; value?: unknown }[]) {
         const path = op.path ?? '';
         const member = /^members\[value eq "(.+)"\]$/.exec(path);
@@ -277,4 +295,12 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     if (previousEnv.key === undefined) delete process.env.ROSTER_SECRET_KEY;
   }
   return { code, stdout: out.join('\n'), stderr: err.join('') };
+}
+
+/** Waits until every target and webhook of the sender has delivered everything (nothing after its cursor or retrying). */
+export async function settled(sender: Sender, timeoutMs = 20_000): Promise<void> {
+  await waitFor('deliveries to settle', async () => {
+    const views = [...(await sender.outbound.targets.list(sender.directory)), ...(await sender.outbound.webhooks.list(sender.directory))];
+    return views.every((v) => v.state.backlog === 0 && v.state.retrying === 0);
+  }, timeoutMs);
 }

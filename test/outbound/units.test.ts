@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/outbound/backoff.js';
 import { checkUrl, parseInterval } from '../../src/outbound/endpoints.js';
-import { parseRetryAfter } from '../../src/outbound/http-client.js';
+import { errorFor, parseRetryAfter } from '../../src/outbound/http-client.js';
 import { mapUser, mappingProblems, PRESETS, sameOnTarget } from '../../src/outbound/mapping.js';
 import { SecretBox, SecretKeyError } from '../../src/outbound/secrets.js';
 import { readOutboundSettings } from '../../src/outbound/settings.js';
@@ -78,6 +78,16 @@ describe('backoff and Retry-After', () => {
     ['5', 5000], ['0', 0], [' 12 ', 12_000], ['soon', undefined], ['', undefined], [null, undefined], ['-3', undefined],
   ])('Retry-After %j → %j', (header, expected) => {
     expect(parseRetryAfter(header)).toBe(expected);
+  });
+
+  it.each([
+    [500, true, undefined], [502, true, undefined], [503, true, 7000], [429, true, 7000], [408, true, undefined], [401, true, undefined],
+    [400, false, undefined], [403, false, undefined], [404, false, undefined], [409, false, undefined], [422, false, undefined], [302, false, undefined],
+  ])('HTTP %i: retried %s, waiting %j', (status, retryable, wait) => {
+    const error = errorFor({ status, headers: new Headers({ 'retry-after': '7' }), text: '', body: { detail: 'nope', scimType: 'invalidValue' } }, 'create user x');
+    expect(error.retryable).toBe(retryable);
+    expect(error.retryAfterMs).toBe(wait);
+    expect(error.message).toBe(`create user x: HTTP ${status} (invalidValue) nope`);
   });
 
   it('reads an HTTP-date Retry-After', () => {

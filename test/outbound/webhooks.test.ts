@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/outbound/webhook-signing.js';
-import { sleep, startSender, userBody, waitFor, type Sender } from './support.js';
+import { settled, sleep, startSender, userBody, waitFor, type Sender } from './support.js';
 
 // Webhooks: every change as a Standard Webhooks message, verified here by an implementation written from the
 // specification (not Roster's signing code), in order, retried with the same id, parked on refusal, with a test
@@ -71,8 +71,8 @@ beforeAll(async () => {
   hooks = await receiver();
 });
 afterAll(async () => {
-  await sender.close();
-  await hooks.close();
+  await sender?.close();
+  await hooks?.close();
 });
 afterEach(async () => {
   for (const webhook of await sender.outbound.webhooks.list(sender.directory)) await sender.outbound.webhooks.remove(sender.directory, webhook.id);
@@ -107,6 +107,7 @@ describe('webhooks', () => {
       'group.updated', 'group.member_removed', 'group.deleted', 'user.deleted', 'user.restored',
     ];
     await waitFor('all events', () => delivered(hooks.received).length >= expected.length);
+    await settled(sender);
     const messages = delivered(hooks.received);
     expect(messages.map((m) => m.body.type).sort()).toEqual([...expected].sort());
     // In history order: seq strictly increasing; the member removal and the rename of one PATCH in its order.
@@ -169,6 +170,7 @@ describe('webhooks', () => {
     refuse = false;
     await sender.outbound.retry(sender.directory, 'webhook', webhook.id);
     await waitFor('the refused one after the retry', () => hooks.received.some((m) => m.status === 200 && m.body.data.resourceName === 'refused@example.com'));
+    await settled(sender);
 
     const test = await sender.outbound.webhooks.sendTest(sender.directory, webhook.id);
     expect(test).toMatchObject({ ok: true, status: 200 });

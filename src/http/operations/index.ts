@@ -10,7 +10,7 @@ import gracefulClose from './graceful-close.js';
 import handlerTimeout from './handler-timeout.js';
 import health from './health.js';
 import inputLimits from './input-limits.js';
-import metricsPlugin, { HttpMetrics } from './metrics.js';
+import metricsPlugin, { createMetrics } from './metrics.js';
 import rateLimits from './rate-limit.js';
 import requestIds from './request-id.js';
 import securityHeaders from './security-headers.js';
@@ -18,8 +18,8 @@ import securityHeaders from './security-headers.js';
 export { operationsServerOptions } from './server-options.js';
 
 // What running Roster in production needs around the SCIM routes, one plugin per concern: request ids, draining
-// on close, security headers, a handler timeout, /healthz and /readyz, /metrics, failed-authentication throttling, rate limits and
-// input limits. Settings and their defaults: src/operations/settings.ts.
+// on close, security headers, a handler timeout, /healthz and /readyz, /metrics, failed-authentication
+// throttling, rate limits and input limits. Settings and their defaults: src/operations/settings.ts.
 
 /** What buildServer accepts: any part of the settings; the rest keeps its default. */
 export type OperationsOptions = Partial<Omit<OperationsSettings, 'limits' | 'rateLimits'>> & {
@@ -45,7 +45,7 @@ export interface OperationsPluginOptions {
 async function operations(app: FastifyInstance, options: OperationsPluginOptions): Promise<void> {
   const { settings, roster } = options;
   const probe = new ReadinessProbe(roster.storage);
-  const metrics = settings.metrics.enabled ? new HttpMetrics(probe) : undefined;
+  const metrics = settings.metrics.enabled ? await createMetrics(probe) : undefined;
   const store = settings.rateStore ?? new MemoryRateStore();
 
   await app.register(requestIds);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ReadinessProbe } from '../../operations/readiness.js';
 import { recognizeClient } from '../../protocol/clients.js';
 import { isInternal, scimDirectory } from './request-keys.js';
@@ -10,17 +10,25 @@ import { isInternal, scimDirectory } from './request-keys.js';
 // User-Agent and the request's shape) and directory; latency histograms; requests refused by the limits; the
 // database's readiness at scrape time; and Node's process metrics. One registry per server, so tests can run
 // several servers in one process. Labels take bounded values only: route templates, not URLs; a directory only
-// once its token was accepted.
+// once its token was accepted. prom-client is loaded when a server starts (createMetrics), not by every CLI command.
+
+type PromClient = typeof import('prom-client');
+
+export async function createMetrics(probe?: ReadinessProbe): Promise<HttpMetrics> {
+  return new HttpMetrics(await import('prom-client'), probe);
+}
 
 export class HttpMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly requests: Counter<'route' | 'method' | 'status' | 'client' | 'directory'>;
   readonly duration: Histogram<'route' | 'method' | 'client'>;
   readonly inFlight: Gauge;
   readonly limited: Counter<'limit'>;
   readonly authFailures: Counter;
 
-  constructor(probe?: ReadinessProbe) {
+  constructor(prom: PromClient, probe?: ReadinessProbe) {
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
+    this.registry = new Registry();
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'roster_' });
     this.requests = new Counter({

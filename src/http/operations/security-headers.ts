@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -17,6 +16,8 @@ export const API_CONTENT_SECURITY_POLICY = {
 };
 
 async function securityHeaders(app: FastifyInstance): Promise<void> {
+  // Loaded here, when a server starts, rather than by every CLI command.
+  const { default: helmet } = await import('@fastify/helmet');
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: API_CONTENT_SECURITY_POLICY,
