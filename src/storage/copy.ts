@@ -20,6 +20,7 @@ export const COPIED_TABLES: { table: string; key: string[] }[] = [
   { table: 'role_mappings', key: ['directory_id', 'group_id', 'role'] },
   { table: 'role_rules', key: ['directory_id', 'id'] },
   { table: 'user_roles', key: ['directory_id', 'user_id', 'role', 'source'] },
+  { table: 'console_admins', key: ['id'] },
   { table: 'outbound_endpoints', key: ['directory_id', 'id'] },
   { table: 'outbound_links', key: ['directory_id', 'endpoint_id', 'resource_id'] },
   { table: 'outbound_lanes', key: ['directory_id', 'endpoint_id', 'resource_id'] },
