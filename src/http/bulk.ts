@@ -73,7 +73,8 @@ async function runOperation(
       response: e.toBody(),
     };
   }
-  const headers: Record<string, string> = {};
+  // Marked so the provisioning log records each operation as part of a Bulk request.
+  const headers: Record<string, string> = { 'x-roster-bulk': '1' };
   if (request.headers.authorization) headers.authorization = request.headers.authorization;
   if (request.headers.host) headers.host = request.headers.host;
   // The operations act for the same client as the Bulk request (recorded in history and the log).

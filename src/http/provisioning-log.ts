@@ -158,7 +158,7 @@ export function installProvisioningLog(app: FastifyInstance, roster: Roster, opt
     const status = reply.statusCode;
     const payload = payloads.get(request);
     const agent = userAgent(request);
-    const inBulk = agent === INJECTED_AGENT;
+    const inBulk = agent === INJECTED_AGENT || request.headers['x-roster-bulk'] === '1';
     const client = recognised.has(request) ? (recognised.get(request) ?? undefined) : recognise(request, mount, token);
     const location = reply.getHeader('location');
     const description = describeRequest({
