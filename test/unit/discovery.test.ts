@@ -75,7 +75,10 @@ describe('resource type documents', () => {
       endpoint: '/Users',
       description: 'User Account',
       schema: USER_SCHEMA,
-      schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+      schemaExtensions: [
+        { schema: ENTERPRISE_USER_SCHEMA, required: false },
+        { schema: 'urn:roster:params:scim:schemas:extension:roles:2.0:User', required: false },
+      ],
       meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
     });
   });
@@ -92,6 +95,7 @@ describe('resource type documents', () => {
     const withCustom: ResourceTypeDef = { ...userResourceType, extensions: [...userResourceType.extensions, { schema: custom, required: true }] };
     expect(resourceTypeDocuments(base, [withCustom])[0].schemaExtensions).toEqual([
       { schema: ENTERPRISE_USER_SCHEMA, required: false },
+      { schema: 'urn:roster:params:scim:schemas:extension:roles:2.0:User', required: false },
       { schema: 'urn:example:custom:1.0:User', required: true },
     ]);
   });
@@ -114,9 +118,9 @@ describe('schema documents', () => {
   const documents = schemaDocuments(base);
   const byId = new Map(documents.map((doc) => [doc.id, doc]));
 
-  it('lists User, Group and EnterpriseUser by default', () => {
-    expect(documents.map((doc) => doc.id)).toEqual([USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA]);
-    expect(documents.map((doc) => doc.name)).toEqual(['User', 'Group', 'EnterpriseUser']);
+  it('lists User, Group, EnterpriseUser and Roster\'s roles extension by default', () => {
+    expect(documents.map((doc) => doc.id)).toEqual([USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, 'urn:roster:params:scim:schemas:extension:roles:2.0:User']);
+    expect(documents.map((doc) => doc.name)).toEqual(['User', 'Group', 'EnterpriseUser', 'RosterRoles']);
   });
 
   it.each(builtInSchemas.map((schema) => [schema.id]))('%s has its schema, id and location', (id) => {
