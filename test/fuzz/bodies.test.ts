@@ -14,7 +14,7 @@ let groupId: string;
 let serial = 0;
 
 beforeAll(async () => {
-  roster = await startRoster();
+  roster = await startRoster({ operations: { rateLimits: false } });
   userId = (await createUser(roster, { userName: 'body-target@example.com' })).id;
   groupId = (await createGroup(roster, { displayName: 'Body target' })).id;
 });

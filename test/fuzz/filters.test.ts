@@ -12,7 +12,7 @@ let roster: Roster;
 let before: string;
 
 beforeAll(async () => {
-  roster = await startRoster();
+  roster = await startRoster({ operations: { rateLimits: false } });
   const users = [];
   for (const [i, name] of ['alice', 'bob', "o'brien", '%percent_', 'back\\slash', 'émile', '😀'].entries()) {
     users.push(

@@ -13,7 +13,7 @@ const userIds: string[] = [];
 const groupIds: string[] = [];
 
 beforeAll(async () => {
-  roster = await startRoster();
+  roster = await startRoster({ operations: { rateLimits: false } });
   for (let i = 0; i < 4; i++) {
     const user = await createUser(roster, {
       userName: `patch-${i}@example.com`,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Roster as DirectoryService } from '../../src/directory/roster.js';
+import type { OperationsOptions } from '../../src/http/operations/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from './backends.js';
@@ -30,7 +31,7 @@ export interface Roster {
   close(): Promise<void>;
 }
 
-export async function startRoster(options: { databaseUrl?: string } = {}): Promise<Roster> {
+export async function startRoster(options: { databaseUrl?: string; operations?: OperationsOptions } = {}): Promise<Roster> {
   const database: TestDatabase = options.databaseUrl
     ? { url: options.databaseUrl, drop: async () => {} }
     : await createTestDatabase();
@@ -38,7 +39,7 @@ export async function startRoster(options: { databaseUrl?: string } = {}): Promi
   await migrate(storage);
   const service = new DirectoryService(storage);
   const { token } = await service.tenants.bootstrap();
-  const app = buildServer({ roster: service, logger: process.env.ROSTER_TEST_LOG ? { level: 'error' } : false });
+  const app = buildServer({ roster: service, operations: options.operations, logger: process.env.ROSTER_TEST_LOG ? { level: 'error' } : false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
