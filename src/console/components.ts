@@ -80,6 +80,36 @@ export function offsetPager(path: string, params: Record<string, string | undefi
 </div>`;
 }
 
+export interface CursorPage {
+  total: number;
+  shown: number;
+  next?: string;
+  previous?: string;
+  /** A later page: offers the first one. */
+  paged?: boolean;
+}
+
+/**
+ * Keyset paging: the total, and first, previous and next links carrying the cursors of the page's edges (a page
+ * number would make the database count its way to it). Other query parameters are kept.
+ */
+export function cursorPager(path: string, params: Record<string, string | undefined>, p: CursorPage, noun: string): Html {
+  if (p.total === 0) return html``;
+  const link = (extra: Record<string, string | undefined>) => `${path}${query({ ...params, after: undefined, before: undefined, ...extra })}`;
+  const disabled = (text: string) => html`<span class="button small" aria-disabled="true">${text}<span class="visually-hidden"> page</span></span>`;
+  const paged = !!(p.next || p.previous || p.paged);
+  return html`<div class="pager">
+  <span>${paged ? `Showing ${formatNumber(p.shown)} of ${formatNumber(p.total)} ${noun}` : `${formatNumber(p.total)} ${noun}`}</span>
+  ${paged
+    ? html`<span class="links">
+    ${p.previous || p.paged ? html`<a class="button small" href="${link({})}">First<span class="visually-hidden"> page</span></a>` : disabled('First')}
+    ${p.previous ? html`<a class="button small" href="${link({ before: p.previous })}" rel="prev">Previous<span class="visually-hidden"> page</span></a>` : disabled('Previous')}
+    ${p.next ? html`<a class="button small" href="${link({ after: p.next })}" rel="next">Next<span class="visually-hidden"> page</span></a>` : disabled('Next')}
+  </span>`
+    : ''}
+</div>`;
+}
+
 export function emptyState(title: string, body?: Renderable): Html {
   return html`<div class="empty"><strong>${title}</strong>${body ?? ''}</div>`;
 }

@@ -3,7 +3,8 @@ import type { Storage } from '../storage/database.js';
 
 // Read-only queries for console views the directory service has no call for: a group's members one page at a
 // time (from the memberships key, so a group of 100,000 members costs one page of rows), member counts for one
-// page of groups, and the provisioning log counted per hour. Nothing here writes; every write of the console goes
+// page of groups, names for history lines, a deleted person's row, and the provisioning log counted per hour.
+// The People table's filters and paging are a directory query (directory/console-queries.ts). Nothing here writes; every write of the console goes
 // through the directory service.
 
 /** Soft-deleted users keep their memberships until purged; they are not shown as members. */
@@ -67,31 +68,6 @@ export class ConsoleReadModel {
     }));
   }
 
-  /**
-   * The people directly in a group, one page, optionally only active or blocked ones: the People table's role
-   * filter, driven by the memberships key so it stays fast however large the directory is.
-   */
-  async memberUsers(
-    directoryId: string,
-    groupId: string,
-    options: { active?: boolean; offset: number; limit: number },
-  ): Promise<{ total: number; ids: string[] }> {
-    const base = () => {
-      let q = this.db
-        .selectFrom('memberships as m')
-        .innerJoin('users as u', (j) => j.onRef('u.directory_id', '=', 'm.directory_id').onRef('u.id', '=', 'm.member_id'))
-        .where('m.directory_id', '=', directoryId)
-        .where('m.group_id', '=', groupId)
-        .where('m.member_type', '=', 'User')
-        .where('u.deleted_at', 'is', null);
-      if (options.active !== undefined) q = q.where('u.active', '=', options.active ? 1 : 0);
-      return q;
-    };
-    const { n } = await base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base().select('m.member_id').orderBy('m.member_id').limit(options.limit).offset(options.offset).execute();
-    return { total: Number(n), ids: rows.map((r) => r.member_id) };
-  }
-
   /** Direct member counts of the given groups (one page of a list). */
   async memberCounts(directoryId: string, groupIds: string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
@@ -107,17 +83,6 @@ export class ConsoleReadModel {
       .execute();
     for (const row of rows) counts.set(row.group_id, Number(row.n));
     return counts;
-  }
-
-  /** Soft-deleted users waiting for their retention to end (a partial index serves it). */
-  async deletedCount(directoryId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('directory_id', '=', directoryId)
-      .where('deleted_at', 'is not', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   /** A soft-deleted user's name and deletion time, or undefined. */

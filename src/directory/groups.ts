@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { ScimError, badRequest, notFound } from '../protocol/errors.js';
 import { applyPatch, type MemberChange } from '../protocol/patch.js';
@@ -13,6 +12,7 @@ import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { policyOf, requireAllowed } from './policies.js';
 import { groupGrantsRoles, recomputeRoles, usersUnderGroups } from './roles.js';
 import { schemasOf } from './schemas.js';
+import { newId } from './ids.js';
 import { inTransaction } from './transactions.js';
 import { checkIfMatch, type ScimResource } from './users.js';
 
@@ -40,7 +40,7 @@ export class Groups {
     requireAllowed(policyOf(scope.directory), scope.actor, 'groupPush');
     const { doc, members = [] } = normalizeResource(schemasOf(scope.directory).group, body);
     const now = new Date().toISOString();
-    const row: GroupRow = { ...columnsFor(doc), directory_id: scope.directory.id, id: randomUUID(), created: now, last_modified: now, version: 1 };
+    const row: GroupRow = { ...columnsFor(doc), directory_id: scope.directory.id, id: newId(), created: now, last_modified: now, version: 1 };
     const added = await this.write(async (tx) => {
       const resolved = await resolveMembers(tx, scope.directory.id, row.id, members, this.lockRows);
       await tx.insertInto('groups').values(row).execute();

@@ -13,8 +13,8 @@ export interface CompiledList {
   orderBy: Sql | undefined;
 }
 
-export function compileList(schema: ResourceSchema, resource: 'User' | 'Group', dialect: DialectName, options: ListOptions): CompiledList {
-  const compiler = new FilterCompiler({ schema, resource, dialect });
+export function compileList(schema: ResourceSchema, resource: 'User' | 'Group', dialect: DialectName, options: ListOptions, directoryId?: string): CompiledList {
+  const compiler = new FilterCompiler({ schema, resource, dialect, directoryId });
   const where = options.filter !== undefined && options.filter.trim() !== '' ? compiler.compile(parseFilter(options.filter)) : undefined;
   const orderBy = options.sortBy ? compiler.sortExpression(parseAttrPath(options.sortBy)) : undefined;
   return { where, orderBy };

@@ -7,7 +7,7 @@ import type { Database } from '../storage/tables.js';
 export async function inTransaction<T>(storage: Storage, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await storage.db.transaction().execute(work);
+      return await storage.transact(work);
     } catch (error) {
       if (!isRetryable(error) || attempt >= 4) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt + Math.random() * 10));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { ScimError, notFound } from '../protocol/errors.js';
 import { applyPatch } from '../protocol/patch.js';
@@ -16,7 +15,9 @@ import { hashPassword } from './passwords.js';
 import { policyOf, requireAllowed, type DirectoryPolicy } from './policies.js';
 import { effectiveRolesOf, recomputeRoles } from './roles.js';
 import { schemasOf } from './schemas.js';
+import { newId } from './ids.js';
 import { inTransaction } from './transactions.js';
+import { USER_BLOCK_SIZE } from '../storage/migrations/007-user-blocks.js';
 
 type UserRow = Omit<UsersTable, 'seq'>;
 type Tx = Transaction<Database>;
@@ -51,7 +52,7 @@ export class Users {
     const row: UserRow = {
       ...columnsFor(doc),
       directory_id: scope.directory.id,
-      id: randomUUID(),
+      id: newId(),
       created: now,
       last_modified: now,
       version: 1,
@@ -77,24 +78,35 @@ export class Users {
 
   async list(scope: Scope, options: ListOptions, readWhat: UserReadOptions = true): Promise<{ total: number; resources: ScimResource[]; nextCursor?: string }> {
     const read = readOptions(readWhat);
-    const compiled = compileList(schemasOf(scope.directory).user, 'User', this.storage.dialect, options);
+    const compiled = compileList(schemasOf(scope.directory).user, 'User', this.storage.dialect, options, scope.directory.id);
     const db = this.storage.db;
-    const live = (q: ReturnType<typeof base>) => q.where('r.directory_id', '=', scope.directory.id).where('r.deleted_at', 'is', null);
-    const base = () => db.selectFrom('users as r');
-    let countQuery = live(base()).select((eb) => eb.fn.countAll<number>().as('n'));
-    if (compiled.where) countQuery = countQuery.where(compiled.where as never);
-    const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
+    const dir = scope.directory.id;
     const cursorMode = options.cursor !== undefined;
+    let query = db.selectFrom('users as r').where('r.directory_id', '=', dir).where('r.deleted_at', 'is', null);
+    let window = options;
+    let total: number;
+    if (!compiled.where && !compiled.orderBy) {
+      // Every live user in creation order: the block counts give the total and where any startIndex falls.
+      const blocks = await liveBlocks(db, dir);
+      total = blocks.reduce((sum, b) => sum + b.live, 0);
+      if (!cursorMode && options.count > 0 && options.startIndex > 1 && options.startIndex <= total) {
+        const start = locate(blocks, options.startIndex - 1, options.sortOrder === 'descending');
+        query = query.where('r.seq', start.descending ? '<' : '>=', start.seq);
+        window = { ...options, startIndex: start.offset + 1 };
+      }
+    } else {
+      let countQuery = query.select((eb) => eb.fn.countAll<number>().as('n'));
+      if (compiled.where) countQuery = countQuery.where(compiled.where as never);
+      total = Number((await countQuery.executeTakeFirstOrThrow()).n);
+    }
     if (options.count === 0 || (!cursorMode && total < options.startIndex)) return { total, resources: [] };
-    const page = await pageQuery(live(base()).select([...USER_COLUMNS.map((c) => `r.${c}` as const), 'r.seq']), compiled, options).execute();
+    const page = await pageQuery(query.select([...USER_COLUMNS.map((c) => `r.${c}` as const), 'r.seq']), compiled, window).execute();
     const rows = cursorMode ? page.slice(0, options.count) : page;
     const nextCursor = cursorMode && page.length > options.count ? encodeCursor(Number(rows[rows.length - 1].seq)) : undefined;
-    const roles = read.roles ? await effectiveRolesOf(db, scope.directory.id, rows.map((r) => r.id)) : undefined;
-    const resources: ScimResource[] = [];
-    for (const row of rows) {
-      const groups = read.groups ? await groupsOf(db, scope.directory.id, row.id) : undefined;
-      resources.push(presentUser(row, scope.base, groups, extensionIds(scope), roles?.get(row.id) ?? []));
-    }
+    const ids = rows.map((r) => r.id);
+    const roles = read.roles ? await effectiveRolesOf(db, dir, ids) : undefined;
+    const groups = read.groups ? await groupsOfUsers(db, dir, ids) : undefined;
+    const resources = rows.map((row) => presentUser(row, scope.base, groups ? (groups.get(row.id) ?? []) : undefined, extensionIds(scope), roles?.get(row.id) ?? []));
     return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
   }
 
@@ -381,17 +393,73 @@ async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: Res
  * step); PostgreSQL plans it as an ordinary join.
  */
 export async function groupsOf(db: Db, directoryId: string, userId: string): Promise<GroupRef[]> {
-  const result = await sql<{ id: string; display_name: string; depth: number }>`
-    with recursive reach(group_id, depth) as (
-      select group_id, 0 from memberships
-      where directory_id = ${directoryId} and member_id = ${userId} and member_type = 'User'
+  return (await groupsOfUsers(db, directoryId, [userId])).get(userId) ?? [];
+}
+
+/**
+ * The groups of several users, direct and through nesting; each list in group order. Most directories nest no
+ * groups: the direct groups come from one indexed join, and only when one of them is itself a member does the
+ * recursive query run (its duplicate elimination, which ends cycles, costs more than the rest of a GET).
+ */
+export async function groupsOfUsers(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, GroupRef[]>> {
+  const out = new Map<string, GroupRef[]>();
+  if (userIds.length === 0) return out;
+  const direct = await sql<{ user_id: string; id: string; display_name: string }>`
+    select m.member_id as user_id, g.id, g.display_name from memberships m cross join groups g
+    where m.directory_id = ${directoryId} and m.member_id in (${sql.join(userIds)}) and m.member_type = 'User'
+      and g.directory_id = m.directory_id and g.id = m.group_id
+    order by g.seq`.execute(db);
+  const add = (userId: string, ref: GroupRef) => {
+    let list = out.get(userId);
+    if (!list) out.set(userId, (list = []));
+    list.push(ref);
+  };
+  if (direct.rows.length === 0) return out;
+  const groupIds = [...new Set(direct.rows.map((r) => r.id))];
+  const nested = await sql`select 1 from memberships where directory_id = ${directoryId} and member_type = 'Group'
+    and member_id in (${sql.join(groupIds)}) limit 1`.execute(db);
+  if (nested.rows.length === 0) {
+    for (const r of direct.rows) add(r.user_id, { value: r.id, display: r.display_name, type: 'direct' });
+    return out;
+  }
+  const result = await sql<{ user_id: string; id: string; display_name: string; depth: number }>`
+    with recursive reach(user_id, group_id, depth) as (
+      select member_id, group_id, 0 from memberships
+      where directory_id = ${directoryId} and member_id in (${sql.join(userIds)}) and member_type = 'User'
       union
-      select m.group_id, 1 from reach cross join memberships m
+      select reach.user_id, m.group_id, 1 from reach cross join memberships m
       where m.directory_id = ${directoryId} and m.member_id = reach.group_id and m.member_type = 'Group'
     )
-    select g.id, g.display_name, min(reach.depth) as depth
+    select reach.user_id, g.id, g.display_name, min(reach.depth) as depth
     from reach cross join groups g where g.directory_id = ${directoryId} and g.id = reach.group_id
-    group by g.id, g.display_name, g.seq
+    group by reach.user_id, g.id, g.display_name, g.seq
     order by g.seq`.execute(db);
-  return result.rows.map((r) => ({ value: r.id, display: r.display_name, type: Number(r.depth) === 0 ? 'direct' : 'indirect' }));
+  for (const r of result.rows) add(r.user_id, { value: r.id, display: r.display_name, type: Number(r.depth) === 0 ? 'direct' : 'indirect' });
+  return out;
+}
+
+interface Block {
+  block: number;
+  live: number;
+}
+
+async function liveBlocks(db: Db, directoryId: string): Promise<Block[]> {
+  const rows = await db.selectFrom('user_blocks').select(['block', 'live']).where('directory_id', '=', directoryId).where('live', '>', 0).orderBy('block').execute();
+  return rows.map((r) => ({ block: Number(r.block), live: Number(r.live) }));
+}
+
+/**
+ * Where the live user at position `skip` (0-based, from the start or from the end) stands: the sequence bound of
+ * its block and its offset from that bound. The page query then skips at most one block's rows.
+ */
+function locate(blocks: Block[], skip: number, descending: boolean): { seq: number; offset: number; descending: boolean } {
+  const ordered = descending ? [...blocks].reverse() : blocks;
+  let before = 0;
+  for (const b of ordered) {
+    if (skip < before + b.live) {
+      return { seq: (descending ? b.block + 1 : b.block) * USER_BLOCK_SIZE, offset: skip - before, descending };
+    }
+    before += b.live;
+  }
+  return { seq: 0, offset: skip, descending: false };
 }

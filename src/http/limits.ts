@@ -1,3 +1,5 @@
+import { defaultValueLimits } from '../protocol/attribute-limits.js';
+
 /** Request limits; each one is advertised where SCIM has a place for it (ServiceProviderConfig). */
 export interface HttpLimits {
   bodyLimit: number;
@@ -10,6 +12,13 @@ export interface HttpLimits {
   maxFilterLength: number;
   /** Operations in one PATCH request; beyond it a 413 (the PATCH engine's work grows with operations × values). */
   maxPatchOperations: number;
+  /**
+   * The longest value of an indexed attribute (userName, externalId, displayName, emails.value, roles.value; a
+   * group's displayName and externalId), in UTF-8 bytes; beyond it a 400 (src/protocol/attribute-limits.ts).
+   */
+  maxIndexedValueBytes: number;
+  /** Values one multi-valued attribute (emails, roles, addresses, ...) may hold; beyond it a 400. */
+  maxValuesPerAttribute: number;
 }
 
 export const defaultLimits: HttpLimits = {
@@ -20,4 +29,6 @@ export const defaultLimits: HttpLimits = {
   maxMembersPerRequest: 20_000,
   maxFilterLength: 4096,
   maxPatchOperations: 500,
+  maxIndexedValueBytes: defaultValueLimits.maxIndexedValueBytes,
+  maxValuesPerAttribute: defaultValueLimits.maxValuesPerAttribute,
 };

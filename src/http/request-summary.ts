@@ -21,11 +21,12 @@ export type LogOperation =
   | 'test-connection'
   | 'bulk'
   | 'discovery'
+  | 'password-check'
   | 'other';
 
 export const LOG_OPERATIONS: readonly LogOperation[] = [
   'create', 'update', 'deactivate', 'reactivate', 'password', 'rename', 'members', 'delete',
-  'read', 'lookup', 'search', 'list', 'test-connection', 'bulk', 'discovery', 'other',
+  'read', 'lookup', 'search', 'list', 'test-connection', 'bulk', 'discovery', 'password-check', 'other',
 ];
 
 export type ResourceKind = 'User' | 'Group';

@@ -3,6 +3,7 @@ import type { Roster } from '../directory/roster.js';
 import { ScimError } from '../protocol/errors.js';
 import { defaultLimits, type HttpLimits } from './limits.js';
 import operations, { operationsServerOptions, resolveOperations, type OperationsOptions } from './operations/index.js';
+import { serializeRequest } from './operations/log-serializers.js';
 import { installProvisioningLog } from './provisioning-log.js';
 import { sendError, toScimError } from './scim-reply.js';
 import { scimRoutes } from './scim-routes.js';
@@ -45,6 +46,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         : {
             ...(typeof options.logger === 'object' ? options.logger : {}),
             redact: ['req.headers.authorization', 'req.headers.cookie', '*.password'],
+            serializers: { req: serializeRequest }, // query-string credentials redacted (operations/log-serializers.ts)
           },
   });
 

@@ -25,6 +25,8 @@ export function describeConfig(config: Config): Record<string, string> {
     ROSTER_MAX_MEMBERS_PER_REQUEST: String(o.limits.maxMembersPerRequest),
     ROSTER_MAX_FILTER_LENGTH: String(o.limits.maxFilterLength),
     ROSTER_MAX_PATCH_OPERATIONS: String(o.limits.maxPatchOperations),
+    ROSTER_MAX_INDEXED_VALUE_BYTES: String(o.limits.maxIndexedValueBytes),
+    ROSTER_MAX_VALUES_PER_ATTRIBUTE: String(o.limits.maxValuesPerAttribute),
     ROSTER_MAX_HEADER_BYTES: String(o.maxHeaderBytes),
     ROSTER_REQUEST_TIMEOUT_MS: String(o.requestTimeoutMs),
     ROSTER_HANDLER_TIMEOUT_MS: String(o.handlerTimeoutMs),

@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
-import type { Storage } from '../storage/database.js';
+import { MIGRATION_NAMES, type Storage } from '../storage/database.js';
 
-// Readiness: the database answers, and the schema this process started on is still in place (every migration
-// recorded when the server started is still recorded: a restore of an older backup under a running server, or
-// a half-created database, makes the server not ready). Works the same on SQLite and PostgreSQL.
+// Readiness: the database answers, and every migration this version of Roster needs is recorded as applied (a
+// database not migrated yet, a half-created one, or an older backup restored under a running server makes the
+// server not ready, naming what is missing). Migrations the database has beyond this version's list (a newer
+// version ran on it) are reported but keep it ready: they are forward-only and additive. Works the same on
+// SQLite and PostgreSQL.
 
 export interface ReadinessReport {
   ready: boolean;
@@ -29,17 +31,12 @@ export async function appliedMigrations(storage: Storage): Promise<string[] | un
 }
 
 export class ReadinessProbe {
-  private baseline: string[] | undefined;
-
   constructor(
     private readonly storage: Storage,
     private readonly timeoutMs = 2000,
+    /** The migrations that must be applied: this version's list. */
+    private readonly required: readonly string[] = MIGRATION_NAMES,
   ) {}
-
-  /** Records the migrations in place now as the ones that must stay (called when the server starts). */
-  async remember(): Promise<void> {
-    this.baseline = await appliedMigrations(this.storage);
-  }
 
   async check(): Promise<ReadinessReport> {
     const started = performance.now();
@@ -47,20 +44,7 @@ export class ReadinessProbe {
       await sql`select 1`.execute(this.storage.db);
     });
     const databaseResult: CheckResult = { ...database, ms: Math.round(performance.now() - started) };
-    let migrations: CheckResult;
-    if (!database.ok) {
-      migrations = { ok: false, detail: 'database unreachable' };
-    } else {
-      const applied = await appliedMigrations(this.storage);
-      if (this.baseline === undefined) this.baseline = applied;
-      if (!applied || applied.length === 0) migrations = { ok: false, detail: 'no migrations applied: run `roster migrate`' };
-      else {
-        const missing = (this.baseline ?? []).filter((name) => !applied.includes(name));
-        migrations = missing.length
-          ? { ok: false, detail: `migrations missing since start: ${missing.join(', ')}` }
-          : { ok: true, detail: `${applied.length} applied, latest ${applied[applied.length - 1]}` };
-      }
-    }
+    const migrations: CheckResult = database.ok ? compareMigrations(this.required, await appliedMigrations(this.storage)) : { ok: false, detail: 'database unreachable' };
     return { ready: database.ok && migrations.ok, checks: { database: databaseResult, migrations } };
   }
 
@@ -80,4 +64,18 @@ export class ReadinessProbe {
       clearTimeout(timer);
     }
   }
+}
+
+/** Every required migration applied? The detail names the missing ones (at most 5) and the latest applied. */
+export function compareMigrations(required: readonly string[], applied: string[] | undefined): CheckResult {
+  if (!applied || applied.length === 0) return { ok: false, detail: 'no migrations applied: run `roster migrate`' };
+  const done = new Set(applied);
+  const missing = required.filter((name) => !done.has(name));
+  if (missing.length) {
+    const names = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
+    return { ok: false, detail: `migrations not applied: ${names}: run \`roster migrate\`` };
+  }
+  const known = new Set(required);
+  const newer = applied.filter((name) => !known.has(name)).length;
+  return { ok: true, detail: `${required.length} applied, latest ${required[required.length - 1] ?? applied[applied.length - 1]}${newer ? ` (and ${newer} newer than this version)` : ''}` };
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { defaultLimits, type HttpLimits } from '../http/limits.js';
+import { MAX_INDEXED_VALUE_BYTES } from '../protocol/attribute-limits.js';
 import { MAX_FILTER_LENGTH } from '../protocol/filter/index.js';
+import { OUTBOUND_SETTING_NAMES } from '../outbound/settings.js';
 import type { Rate } from './token-bucket.js';
 
 // The production settings: limits, rate limits, timeouts, TLS and metrics. Each comes from a flag or an
@@ -67,13 +69,15 @@ export const SETTING_NAMES = [
   'ROSTER_LOG_RETENTION_DAYS', 'ROSTER_CONFIG_FILE',
   'ROSTER_TLS_CERT', 'ROSTER_TLS_KEY', 'ROSTER_MAX_BODY_BYTES', 'ROSTER_MAX_RESULTS', 'ROSTER_PAGE_SIZE',
   'ROSTER_BULK_MAX_OPERATIONS', 'ROSTER_MAX_MEMBERS_PER_REQUEST', 'ROSTER_MAX_FILTER_LENGTH', 'ROSTER_MAX_PATCH_OPERATIONS', 'ROSTER_MAX_HEADER_BYTES',
+  'ROSTER_MAX_INDEXED_VALUE_BYTES', 'ROSTER_MAX_VALUES_PER_ATTRIBUTE',
   'ROSTER_REQUEST_TIMEOUT_MS', 'ROSTER_HANDLER_TIMEOUT_MS', 'ROSTER_SHUTDOWN_TIMEOUT_MS',
   'ROSTER_RATE_LIMIT_TOKEN', 'ROSTER_RATE_LIMIT_ADDRESS', 'ROSTER_RATE_LIMIT_DIRECTORY', 'ROSTER_AUTH_FAILURE_LIMIT',
   'ROSTER_METRICS', 'ROSTER_METRICS_TOKEN',
+  ...OUTBOUND_SETTING_NAMES,
 ] as const;
 
 /** Settings that hold secrets: never printed. */
-export const SECRET_SETTINGS = new Set(['ROSTER_BOOTSTRAP_TOKEN', 'ROSTER_METRICS_TOKEN']);
+export const SECRET_SETTINGS = new Set(['ROSTER_BOOTSTRAP_TOKEN', 'ROSTER_METRICS_TOKEN', 'ROSTER_SECRET_KEY']);
 
 export interface OperationsFlags {
   tlsCert?: string;
@@ -97,6 +101,8 @@ export function readOperationsSettings(
     maxMembersPerRequest: read.integer('ROSTER_MAX_MEMBERS_PER_REQUEST', base.limits.maxMembersPerRequest, 1, 10_000_000),
     maxFilterLength: read.integer('ROSTER_MAX_FILTER_LENGTH', base.limits.maxFilterLength, 16, MAX_FILTER_LENGTH),
     maxPatchOperations: read.integer('ROSTER_MAX_PATCH_OPERATIONS', base.limits.maxPatchOperations, 1, 100_000),
+    maxIndexedValueBytes: read.integer('ROSTER_MAX_INDEXED_VALUE_BYTES', base.limits.maxIndexedValueBytes, 64, MAX_INDEXED_VALUE_BYTES),
+    maxValuesPerAttribute: read.integer('ROSTER_MAX_VALUES_PER_ATTRIBUTE', base.limits.maxValuesPerAttribute, 1, 100_000),
   };
   if (limits.defaultCount > limits.maxCount) problems.push('  ROSTER_PAGE_SIZE: must not be larger than ROSTER_MAX_RESULTS');
 

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Directory } from '../directory/tenants.js';
 import { fold, type Storage } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/errors.js';
 import type { OutboundEndpointsTable, OutboundLanesTable } from '../storage/outbound-tables.js';
 import type { SecretBox } from './secrets.js';
 import {
@@ -67,6 +69,69 @@ export class EndpointStore {
     let query = this.db.selectFrom('outbound_endpoints').select('id').where('directory_id', '=', directory.id).where('kind', '=', kind).where('name_ci', '=', fold(name));
     if (exceptId) query = query.where('id', '!=', exceptId);
     return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  /** A name for a new or renamed endpoint: refused (409) when another of the kind has it. */
+  async freeName(directory: Directory, kind: EndpointKind, name: string, exceptId?: string): Promise<string> {
+    if (await this.nameTaken(directory, kind, name, exceptId)) throw nameConflict(kind, name);
+    return name;
+  }
+
+  /**
+   * Saves a new endpoint. Its delivery starts after the directory's latest change (what exists already goes with
+   * a full sync, when `syncRequested`); `secret` is sealed to the row.
+   */
+  async insert(
+    directory: Directory,
+    kind: EndpointKind,
+    fields: { name: string; url: string; config: TargetConfig | WebhookConfig; enabled: boolean; secret?: unknown; syncRequested?: boolean },
+  ): Promise<EndpointRow> {
+    const now = new Date().toISOString();
+    const row: EndpointRow = {
+      directory_id: directory.id,
+      id: randomUUID(),
+      kind,
+      name: fields.name,
+      name_ci: fold(fields.name),
+      url: fields.url,
+      config: JSON.stringify(fields.config),
+      secret: null,
+      enabled: fields.enabled ? 1 : 0,
+      cursor_seq: await this.latestSeq(directory.id),
+      failures: 0,
+      retry_at: null,
+      last_error: null,
+      last_attempt_at: null,
+      last_success_at: null,
+      sync_requested_at: fields.syncRequested ? now : null,
+      sync_state: fields.syncRequested ? JSON.stringify({ status: 'requested' } satisfies FullSyncState) : null,
+      last_full_sync_at: null,
+      created: now,
+      updated: now,
+    };
+    if (fields.secret !== undefined) row.secret = this.seal(row, fields.secret);
+    try {
+      await this.db.insertInto('outbound_endpoints').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameConflict(kind, fields.name);
+      throw error;
+    }
+    return row;
+  }
+
+  /** Writes changed settings of an endpoint (stamped `updated`). */
+  async save(row: Pick<EndpointRow, 'directory_id' | 'id' | 'kind'>, changes: Partial<EndpointRow>): Promise<void> {
+    try {
+      await this.db
+        .updateTable('outbound_endpoints')
+        .set({ ...changes, updated: changes.updated ?? new Date().toISOString() })
+        .where('directory_id', '=', row.directory_id)
+        .where('id', '=', row.id)
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error) && changes.name) throw nameConflict(row.kind, changes.name);
+      throw error;
+    }
   }
 
   seal(row: Pick<EndpointRow, 'directory_id' | 'id'>, secret: unknown): string {
@@ -198,7 +263,51 @@ export class EndpointStore {
   }
 }
 
+/** What targets and webhooks share: listed, found and removed alike, each kind with its own view of a row. */
+export abstract class EndpointCollection<V> {
+  constructor(
+    protected readonly store: EndpointStore,
+    protected readonly kind: EndpointKind,
+    protected readonly timeoutMs: number,
+  ) {}
+
+  protected get db() {
+    return this.store.storage.db;
+  }
+
+  abstract view(directory: Directory, row: EndpointRow): Promise<V>;
+
+  /** The part of a view that every kind has. */
+  protected async commonView(row: EndpointRow) {
+    return {
+      id: row.id,
+      directoryId: row.directory_id,
+      name: row.name,
+      url: row.url,
+      enabled: row.enabled === 1,
+      created: row.created,
+      updated: row.updated,
+      state: await this.store.state(row),
+    };
+  }
+
+  async list(directory: Directory): Promise<V[]> {
+    return Promise.all((await this.store.list(directory, this.kind)).map((row) => this.view(directory, row)));
+  }
+
+  async get(directory: Directory, idOrName: string): Promise<V> {
+    return this.view(directory, await this.store.require(directory, this.kind, idOrName));
+  }
+
+  /** Removes it with its links, lanes and delivery log (nothing is deleted on the other side). */
+  async remove(directory: Directory, idOrName: string): Promise<void> {
+    await this.store.remove(await this.store.require(directory, this.kind, idOrName));
+  }
+}
+
 export const leaseName = (row: Pick<EndpointRow, 'directory_id' | 'id'>) => `outbound:${row.directory_id}:${row.id}`;
+
+const nameConflict = (kind: EndpointKind, name: string) => new OutboundError(`A ${kind === 'scim' ? 'target' : 'webhook'} named "${name}" already exists`, 409);
 
 function laneView(r: OutboundLanesTable): LaneView {
   return {

@@ -26,6 +26,8 @@ export interface HttpResponse {
   text: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
+  /** The credentials the request carried: a remote that echoes them in an error must not get them stored. */
+  sent?: string[];
 }
 
 export interface HttpRequest {
@@ -64,7 +66,27 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
   } catch {
     body = undefined;
   }
-  return { status: response.status, headers: response.headers, text, body };
+  return { status: response.status, headers: response.headers, text, body, sent: credentialsIn(request.headers) };
+}
+
+/** The Authorization header's value, its credential, and for Basic the decoded pair and password; longest first. */
+function credentialsIn(headers: Record<string, string> = {}): string[] {
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  if (!value) return [];
+  const found = [value];
+  const [, scheme = '', credential = ''] = /^(\S+)\s+(.+)$/.exec(value) ?? [];
+  if (credential) found.push(credential);
+  if (/^basic$/i.test(scheme)) {
+    const pair = Buffer.from(credential, 'base64').toString('utf8');
+    const password = pair.slice(pair.indexOf(':') + 1);
+    found.push(pair, password);
+    try {
+      found.push(decodeURIComponent(password));
+    } catch {
+      // Not form-encoded.
+    }
+  }
+  return found.filter((text) => text.length >= 6).sort((a, b) => b.length - a.length);
 }
 
 async function readLimited(response: Response): Promise<string> {
@@ -102,6 +124,7 @@ function describeBody(response: HttpResponse): string {
     else if (typeof body.error === 'string') text = `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}`;
   }
   if (!text) text = response.text.replace(/\s+/g, ' ').trim();
+  for (const secret of response.sent ?? []) text = text.split(secret).join('[redacted]');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 

@@ -32,6 +32,17 @@ export class LinkStore {
     return found;
   }
 
+  /** The links of one type to these ids on the target, by remote id (full sync reads the target a page at a time). */
+  async byRemote(type: 'User' | 'Group' | undefined, remoteIds: string[]): Promise<Map<string, Link>> {
+    const found = new Map<string, Link>();
+    for (let i = 0; i < remoteIds.length; i += 500) {
+      let query = this.base().where('remote_id', 'in', remoteIds.slice(i, i + 500));
+      if (type) query = query.where('resource_type', '=', type);
+      for (const link of await query.execute()) found.set(link.remote_id, link);
+    }
+    return found;
+  }
+
   /** Every link of one type, in pages (full sync). */
   async *all(type: 'User' | 'Group'): AsyncGenerator<Link[]> {
     let after = '';

@@ -41,24 +41,12 @@ export class TargetPeople {
   async *userIds(): AsyncGenerator<string[]> {
     if (this.scope.mode === 'groups') {
       const ids = await usersUnderGroups(this.storage.db, this.directoryId, [...this.chosen]);
-      for (let i = 0; i < ids.length; i += 500) yield ids.slice(i, i + 500);
+      for (let i = 0; i < ids.length; i += PAGE) yield ids.slice(i, i + PAGE);
       return;
     }
-    let after = -1;
-    for (;;) {
-      const rows = await this.storage.db
-        .selectFrom('users')
-        .select(['id', 'seq'])
-        .where('directory_id', '=', this.directoryId)
-        .where('deleted_at', 'is', null)
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(500)
-        .execute();
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.id);
-      after = Number(rows[rows.length - 1].seq);
-    }
+    yield* pagesBySeq((after) =>
+      this.storage.db.selectFrom('users').select(['id', 'seq']).where('directory_id', '=', this.directoryId).where('deleted_at', 'is', null).where('seq', '>', after).orderBy('seq').limit(PAGE).execute(),
+    );
   }
 
   /** Every group in scope, in pages of ids. */
@@ -70,19 +58,20 @@ export class TargetPeople {
       if (rows.length) yield rows.map((r) => r.id);
       return;
     }
-    let after = -1;
-    for (;;) {
-      const rows = await this.storage.db
-        .selectFrom('groups')
-        .select(['id', 'seq'])
-        .where('directory_id', '=', this.directoryId)
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(500)
-        .execute();
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.id);
-      after = Number(rows[rows.length - 1].seq);
-    }
+    yield* pagesBySeq((after) =>
+      this.storage.db.selectFrom('groups').select(['id', 'seq']).where('directory_id', '=', this.directoryId).where('seq', '>', after).orderBy('seq').limit(PAGE).execute(),
+    );
+  }
+}
+
+const PAGE = 500;
+
+/** Ids a page at a time in creation order (keyset on seq): the same cost for the last page as the first. */
+async function* pagesBySeq(page: (after: number) => Promise<{ id: string; seq: number }[]>): AsyncGenerator<string[]> {
+  for (let after = -1; ; ) {
+    const rows = await page(after);
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.id);
+    after = Number(rows[rows.length - 1].seq);
   }
 }

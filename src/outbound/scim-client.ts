@@ -102,8 +102,11 @@ export class ScimClient {
     return found.length === 1 ? found[0] : undefined;
   }
 
-  /** Pages through a whole resource type (startIndex paging, as every SCIM server supports). */
-  async *list(type: ResourcePath, pageSize = 100): AsyncGenerator<{ resources: RemoteResource[]; total: number }> {
+  /**
+   * Pages through a whole resource type (startIndex paging, as every SCIM server supports). `removed` counts the
+   * resources the caller has deleted there so far: those of the page just read move the later ones up by as many.
+   */
+  async *list(type: ResourcePath, pageSize = 100, removed: () => number = () => 0): AsyncGenerator<{ resources: RemoteResource[]; total: number }> {
     let startIndex = 1;
     for (;;) {
       const response = await this.expect('GET', `/${type}?startIndex=${startIndex}&count=${pageSize}`, undefined, `list ${type}`);
@@ -112,9 +115,11 @@ export class ScimClient {
         (r): r is RemoteResource => !!r && typeof r === 'object' && typeof (r as { id?: unknown }).id === 'string',
       );
       const total = Number(body.totalResults ?? resources.length);
+      const removedBefore = removed();
       yield { resources, total };
-      startIndex += resources.length;
-      if (resources.length === 0 || startIndex > total) return;
+      const gone = removed() - removedBefore;
+      startIndex += resources.length - gone;
+      if (resources.length === 0 || startIndex > total - gone) return;
     }
   }
 }

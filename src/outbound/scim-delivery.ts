@@ -265,7 +265,16 @@ export class ScimDeliverer {
     return delivered(message);
   }
 
+  /** The group goes there too; on a group-scoped target, so do the people it was the way in for. */
   private async removeGroup(change: ChangeRecord): Promise<DeliveryResult> {
+    const result = await this.deleteGroupThere(change);
+    const left = await this.deprovisionLeavers();
+    if (left === 0) return result;
+    const message = `deprovision ${left} ${left === 1 ? 'person' : 'people'} who left this target's groups`;
+    return delivered(result.outcome === 'delivered' ? `${result.message}; ${message}` : message);
+  }
+
+  private async deleteGroupThere(change: ChangeRecord): Promise<DeliveryResult> {
     if (!this.config.operations.groups) return skipped('groups are not sent to this target');
     if (await this.readGroup(change.resourceId)) return skipped('the group exists again');
     const name = change.resourceName ?? change.resourceId;
@@ -279,6 +288,27 @@ export class ScimDeliverer {
     await this.client.delete('Groups', remoteId, what);
     await this.links.remove(change.resourceId);
     return delivered(what);
+  }
+
+  /**
+   * A deleted group takes its memberships with it, and those are not recorded one by one: when it was one of the
+   * target's groups (or nested in one), its members may have lost their way in. Everyone provisioned there is
+   * checked against the scope as it is now, a page of links at a time; those out of it are deprovisioned. Run
+   * again after a failure, it finds only those not done yet.
+   */
+  private async deprovisionLeavers(): Promise<number> {
+    if (this.people.scope.mode !== 'groups') return 0;
+    const inScope = new Set(await this.people.usersUnder(this.people.scope.groupIds));
+    let count = 0;
+    for await (const page of this.links.all('User')) {
+      for (const link of page) {
+        if (link.detached || inScope.has(link.resource_id)) continue;
+        // Deleted here: its own user.deleted change deprovisions it.
+        const user = await this.readUser(link.resource_id);
+        if (user && (await this.deprovision(user, link)).outcome === 'delivered') count++;
+      }
+    }
+    return count;
   }
 
   /** A run of member changes of one group: their net effect, in PATCHes of at most maxMembersPerPatch changes. */

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Directory } from '../directory/tenants.js';
 import { fold } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/errors.js';
-import { checkUrl, parseInterval, type EndpointRow, type EndpointStore } from './endpoints.js';
+import { checkUrl, EndpointCollection, parseInterval, type EndpointRow, type EndpointStore } from './endpoints.js';
 import { errorFor, DeliveryError } from './http-client.js';
 import { mappingProblems, PRESETS } from './mapping.js';
 import { ScimClient } from './scim-client.js';
@@ -27,64 +25,24 @@ import {
 
 const NAME = /^[\w][\w .@:-]{0,99}$/;
 
-export class Targets {
-  constructor(
-    private readonly store: EndpointStore,
-    private readonly timeoutMs: number,
-  ) {}
-
-  private get db() {
-    return this.store.storage.db;
-  }
-
-  async list(directory: Directory): Promise<TargetView[]> {
-    const rows = await this.store.list(directory, 'scim');
-    return Promise.all(rows.map((row) => this.view(directory, row)));
-  }
-
-  async get(directory: Directory, idOrName: string): Promise<TargetView> {
-    return this.view(directory, await this.store.require(directory, 'scim', idOrName));
+export class Targets extends EndpointCollection<TargetView> {
+  constructor(store: EndpointStore, timeoutMs: number) {
+    super(store, 'scim', timeoutMs);
   }
 
   async add(directory: Directory, input: TargetInput): Promise<TargetView> {
-    const name = checkName(input.name);
-    if (await this.store.nameTaken(directory, 'scim', name)) throw new OutboundError(`A target named "${name}" already exists`, 409);
+    const name = await this.store.freeName(directory, 'scim', checkName(input.name));
     const url = checkUrl(input.url, 'The target URL');
     const { auth, credentials } = checkAuth(input.auth);
-    const config = await this.buildConfig(directory, { ...input, auth: input.auth }, auth);
-    const now = new Date().toISOString();
-    const id = randomUUID();
-    const initialSync = input.initialSync !== false;
-    const row: EndpointRow = {
-      directory_id: directory.id,
-      id,
-      kind: 'scim',
+    const row = await this.store.insert(directory, 'scim', {
       name,
-      name_ci: fold(name),
       url,
-      config: JSON.stringify(config),
-      secret: null,
-      enabled: input.enabled === false ? 0 : 1,
+      config: await this.buildConfig(directory, input, auth),
+      enabled: input.enabled !== false,
+      ...(Object.keys(credentials).length ? { secret: credentials } : {}),
       // Changes from now on are delivered; what exists already goes with the initial full sync.
-      cursor_seq: await this.store.latestSeq(directory.id),
-      failures: 0,
-      retry_at: null,
-      last_error: null,
-      last_attempt_at: null,
-      last_success_at: null,
-      sync_requested_at: initialSync ? now : null,
-      sync_state: initialSync ? JSON.stringify({ status: 'requested' }) : null,
-      last_full_sync_at: null,
-      created: now,
-      updated: now,
-    };
-    row.secret = Object.keys(credentials).length ? this.store.seal(row, credentials) : null;
-    try {
-      await this.db.insertInto('outbound_endpoints').values(row).execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new OutboundError(`A target named "${name}" already exists`, 409);
-      throw error;
-    }
+      syncRequested: input.initialSync !== false,
+    });
     return this.view(directory, row);
   }
 
@@ -94,10 +52,8 @@ export class Targets {
     const current = JSON.parse(row.config) as TargetConfig;
     const next: Partial<EndpointRow> = { updated: new Date().toISOString() };
     if (changes.name !== undefined) {
-      const name = checkName(changes.name);
-      if (await this.store.nameTaken(directory, 'scim', name, row.id)) throw new OutboundError(`A target named "${name}" already exists`, 409);
-      next.name = name;
-      next.name_ci = fold(name);
+      next.name = await this.store.freeName(directory, 'scim', checkName(changes.name), row.id);
+      next.name_ci = fold(next.name);
     }
     if (changes.url !== undefined) next.url = checkUrl(changes.url, 'The target URL');
     if (changes.enabled !== undefined) next.enabled = changes.enabled ? 1 : 0;
@@ -122,13 +78,15 @@ export class Targets {
       deprovision: changes.deprovision ?? current.deprovision,
       syncEvery: changes.syncEvery === undefined ? (current.syncEveryMs ?? null) : changes.syncEvery,
     };
-    next.config = JSON.stringify(await this.buildConfig(directory, merged, auth));
-    await this.db.updateTable('outbound_endpoints').set(next).where('directory_id', '=', directory.id).where('id', '=', row.id).execute();
+    const config = await this.buildConfig(directory, merged, auth);
+    next.config = JSON.stringify(config);
+    // Other people (or groups) in scope: a full sync provisions those who came in and deprovisions those who left.
+    if (JSON.stringify(config.people) !== JSON.stringify(current.people) && !row.sync_requested_at) {
+      next.sync_requested_at = next.updated;
+      next.sync_state = JSON.stringify({ status: 'requested' });
+    }
+    await this.store.save(row, next);
     return this.get(directory, row.id);
-  }
-
-  async remove(directory: Directory, idOrName: string): Promise<void> {
-    await this.store.remove(await this.store.require(directory, 'scim', idOrName));
   }
 
   /** Checks the URL and the credentials against the live target: a list of one user (and one group). */
@@ -202,13 +160,7 @@ export class Targets {
     const { auth } = config;
     return {
       kind: 'scim',
-      id: row.id,
-      directoryId: row.directory_id,
-      name: row.name,
-      url: row.url,
-      enabled: row.enabled === 1,
-      created: row.created,
-      updated: row.updated,
+      ...(await this.commonView(row)),
       auth: {
         type: auth.type,
         ...(auth.type === 'basic' ? { username: auth.username } : {}),
@@ -225,7 +177,6 @@ export class Targets {
       deprovision: config.deprovision,
       syncEveryMs: config.syncEveryMs ?? null,
       ownPeerId: directory.id,
-      state: await this.store.state(row),
     };
   }
 }

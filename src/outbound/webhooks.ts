@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Directory } from '../directory/tenants.js';
 import { fold } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/errors.js';
-import { checkUrl, type EndpointRow, type EndpointStore } from './endpoints.js';
+import { checkUrl, EndpointCollection, type EndpointRow, type EndpointStore } from './endpoints.js';
 import { deliverWebhook, testEventPayload } from './webhook-delivery.js';
 import { newWebhookSecret, webhookKey } from './webhook-signing.js';
 import { OutboundError, WEBHOOK_EVENTS, type TestResult, type WebhookConfig, type WebhookInput, type WebhookView } from './types.js';
@@ -12,22 +10,9 @@ import { DeliveryLog } from './delivery-log.js';
 // Webhook endpoints of a directory. The signing secret is shown once, when the endpoint is made (or its secret
 // rotated), and stored sealed; it is never returned again.
 
-export class Webhooks {
-  constructor(
-    private readonly store: EndpointStore,
-    private readonly timeoutMs: number,
-  ) {}
-
-  private get db() {
-    return this.store.storage.db;
-  }
-
-  async list(directory: Directory): Promise<WebhookView[]> {
-    return Promise.all((await this.store.list(directory, 'webhook')).map((row) => this.view(row)));
-  }
-
-  async get(directory: Directory, idOrName: string): Promise<WebhookView> {
-    return this.view(await this.store.require(directory, 'webhook', idOrName));
+export class Webhooks extends EndpointCollection<WebhookView> {
+  constructor(store: EndpointStore, timeoutMs: number) {
+    super(store, 'webhook', timeoutMs);
   }
 
   /** Saves an endpoint; the answer carries its signing secret, the one time it is shown. */
@@ -39,41 +24,11 @@ export class Webhooks {
     let name = input.name?.trim() || new URL(url).host + new URL(url).pathname.replace(/\/$/, '');
     if (name.length > 100) name = name.slice(0, 100);
     if (await this.store.nameTaken(directory, 'webhook', name)) {
-      if (input.name) throw new OutboundError(`A webhook named "${name}" already exists`, 409);
+      if (input.name) await this.store.freeName(directory, 'webhook', name);
       name = `${name} (${await this.nextFree(directory, name)})`;
     }
-    const now = new Date().toISOString();
-    const config: WebhookConfig = { events };
-    const row: EndpointRow = {
-      directory_id: directory.id,
-      id: randomUUID(),
-      kind: 'webhook',
-      name,
-      name_ci: fold(name),
-      url,
-      config: JSON.stringify(config),
-      secret: null,
-      enabled: input.enabled === false ? 0 : 1,
-      cursor_seq: await this.store.latestSeq(directory.id),
-      failures: 0,
-      retry_at: null,
-      last_error: null,
-      last_attempt_at: null,
-      last_success_at: null,
-      sync_requested_at: null,
-      sync_state: null,
-      last_full_sync_at: null,
-      created: now,
-      updated: now,
-    };
-    row.secret = this.store.seal(row, { secret });
-    try {
-      await this.db.insertInto('outbound_endpoints').values(row).execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new OutboundError(`A webhook named "${name}" already exists`, 409);
-      throw error;
-    }
-    return { webhook: await this.view(row), secret };
+    const row = await this.store.insert(directory, 'webhook', { name, url, config: { events } satisfies WebhookConfig, enabled: input.enabled !== false, secret: { secret } });
+    return { webhook: await this.view(directory, row), secret };
   }
 
   async update(directory: Directory, idOrName: string, changes: { url?: string; events?: string[]; enabled?: boolean; name?: string }): Promise<WebhookView> {
@@ -85,11 +40,10 @@ export class Webhooks {
     if (changes.name !== undefined) {
       const name = changes.name.trim();
       if (!name || name.length > 100) throw new OutboundError('A webhook name is 1 to 100 characters');
-      if (await this.store.nameTaken(directory, 'webhook', name, row.id)) throw new OutboundError(`A webhook named "${name}" already exists`, 409);
-      next.name = name;
+      next.name = await this.store.freeName(directory, 'webhook', name, row.id);
       next.name_ci = fold(name);
     }
-    await this.db.updateTable('outbound_endpoints').set(next).where('directory_id', '=', directory.id).where('id', '=', row.id).execute();
+    await this.store.save(row, next);
     return this.get(directory, row.id);
   }
 
@@ -97,17 +51,8 @@ export class Webhooks {
   async rotateSecret(directory: Directory, idOrName: string, secret = newWebhookSecret()): Promise<string> {
     const row = await this.store.require(directory, 'webhook', idOrName);
     if (!webhookKey(secret)) throw new OutboundError('A webhook secret is "whsec_" followed by the base64 of 24 to 64 random bytes');
-    await this.db
-      .updateTable('outbound_endpoints')
-      .set({ secret: this.store.seal(row, { secret }), updated: new Date().toISOString() })
-      .where('directory_id', '=', directory.id)
-      .where('id', '=', row.id)
-      .execute();
+    await this.store.save(row, { secret: this.store.seal(row, { secret }) });
     return secret;
-  }
-
-  async remove(directory: Directory, idOrName: string): Promise<void> {
-    await this.store.remove(await this.store.require(directory, 'webhook', idOrName));
   }
 
   /** Sends a signed `roster.test` event now and records it in the endpoint's delivery log. */
@@ -135,20 +80,9 @@ export class Webhooks {
     return n;
   }
 
-  async view(row: EndpointRow): Promise<WebhookView> {
+  async view(_directory: Directory, row: EndpointRow): Promise<WebhookView> {
     const config = JSON.parse(row.config) as WebhookConfig;
-    return {
-      kind: 'webhook',
-      id: row.id,
-      directoryId: row.directory_id,
-      name: row.name,
-      url: row.url,
-      enabled: row.enabled === 1,
-      created: row.created,
-      updated: row.updated,
-      events: config.events,
-      state: await this.store.state(row),
-    };
+    return { kind: 'webhook', ...(await this.commonView(row)), events: config.events };
   }
 }
 

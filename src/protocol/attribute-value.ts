@@ -1,3 +1,4 @@
+import { checkValueCount } from './attribute-limits.js';
 import { badRequest } from './errors.js';
 import { canonicalJson, isPlainObject, type JsonObject } from './resource-doc.js';
 import { findAttribute } from './schema/registry.js';
@@ -12,6 +13,20 @@ import type { AttributeDef } from './schema/types.js';
 // canonicalValues are not enforced: IdPs send their own types (WindowsAzureActiveDirectoryRole).
 
 const invalid = (detail: string) => badRequest('invalidValue', detail);
+
+const keys = new WeakMap<object, string>();
+
+/**
+ * canonicalJson of an element of a multi-valued attribute, remembered per object. Elements are never changed in
+ * place (PATCH copies what it changes), so each PATCH operation costs the elements it touches, not the whole list
+ * again: the engine stays linear in the list's size over a request's operations.
+ */
+export function elementKey(element: unknown): string {
+  if (typeof element !== 'object' || element === null) return canonicalJson(element);
+  let key = keys.get(element);
+  if (key === undefined) keys.set(element, (key = canonicalJson(element)));
+  return key;
+}
 
 /**
  * The attribute's value in stored form, or undefined for "absent". `path` names the attribute in error details
@@ -32,13 +47,15 @@ export function normalizeElement(attribute: AttributeDef, value: unknown, path: 
 
 function normalizeList(attribute: AttributeDef, value: unknown, path: string): unknown[] | undefined {
   if (!Array.isArray(value)) throw invalid(`${path} must be an array (it is multi-valued)`);
+  // Before any work: a list of 50,000 emails is refused as such, not normalised first.
+  checkValueCount(path, value.length);
   const seen = new Set<string>();
   const list: unknown[] = [];
   value.forEach((item, index) => {
     const element = normalizeElement(attribute, item, `${path}[${index}]`);
     if (element === undefined) return;
     // Exact duplicates carry no information and would only confuse `primary` and filters.
-    const key = canonicalJson(element);
+    const key = elementKey(element);
     if (seen.has(key)) return;
     seen.add(key);
     list.push(element);

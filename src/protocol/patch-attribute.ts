@@ -2,9 +2,11 @@ import {
   checkPrimary,
   complexChanges,
   complexShape,
+  elementKey,
   normalizeAttributeValue,
   normalizeElement,
 } from './attribute-value.js';
+import { checkValueCount } from './attribute-limits.js';
 import { badRequest, ScimError } from './errors.js';
 import { compileFilter, subAttributeContext, type Filter, type FilterPredicate } from './filter/index.js';
 import {
@@ -50,6 +52,9 @@ function checkImmutableSubAttributes(attribute: AttributeDef, before: unknown, a
     checkImmutable(sub, ownValue(before, sub.name), now, `${label}.${sub.name}`);
   }
 }
+
+/** The attribute itself in error details, without a value filter or sub-attribute (`emails`). */
+const listLabel = (location: AttributeLocation) => (location.inExtension ? `${location.schemaId}:${location.attribute.name}` : location.attribute.name);
 
 /** Applies one operation to a (copied) document. `value` is undefined only for a remove without value. */
 export function applyToAttribute(doc: ResourceDoc, op: PatchOpName, target: PatchTarget, value: unknown): void {
@@ -106,11 +111,13 @@ function mergeComplex(attribute: AttributeDef, before: unknown, raw: JsonObject,
 
 function appendElements(attribute: AttributeDef, before: unknown, incoming: unknown[], label: string): unknown[] | undefined {
   const list = Array.isArray(before) ? [...before] : [];
-  const present = new Set(list.map(canonicalJson));
+  const present = new Set(list.map(elementKey));
   const touched = new Set<unknown>();
   for (const element of incoming) {
     // RFC 7644 section 3.5.2.1: a value already present is not added twice.
-    if (present.has(canonicalJson(element))) continue;
+    const key = elementKey(element);
+    if (present.has(key)) continue;
+    present.add(key);
     list.push(element);
     touched.add(element);
   }
@@ -128,10 +135,10 @@ function withoutListed(attribute: AttributeDef, before: unknown, value: unknown,
     const element = normalizeElement(attribute, item, `${label}[${index}]`);
     if (element === undefined) return;
     if (valueDef && isPlainObject(element) && element.value !== undefined) byValue.add(fold(element.value));
-    else byElement.add(canonicalJson(element));
+    else byElement.add(elementKey(element));
   });
   const listed = (element: unknown) =>
-    byElement.has(canonicalJson(element)) || (isPlainObject(element) && element.value !== undefined && byValue.has(fold(element.value)));
+    byElement.has(elementKey(element)) || (isPlainObject(element) && element.value !== undefined && byValue.has(fold(element.value)));
   const kept = before.filter((element) => !listed(element));
   return kept.length > 0 ? kept : undefined;
 }
@@ -209,7 +216,7 @@ function applyToElements(
       touched.add(created);
     }
   }
-  const after = finishList(attribute, list.filter((element) => element !== undefined), touched, label);
+  const after = finishList(attribute, list.filter((element) => element !== undefined), touched, label, listLabel(target.location));
   writeAttribute(doc, target.location, after);
 }
 
@@ -266,10 +273,10 @@ export function equalityTemplate(attribute: AttributeDef, filter: Filter): JsonO
  * De-duplicates, then applies RFC 7644 section 3.5.2: setting `primary: true` on one element sets it to false
  * on the others. Two elements made primary by one operation are an error.
  */
-function finishList(attribute: AttributeDef, elements: unknown[], touched: Set<unknown>, label: string): unknown[] | undefined {
+function finishList(attribute: AttributeDef, elements: unknown[], touched: Set<unknown>, label: string, whole = label): unknown[] | undefined {
   const seen = new Set<string>();
   let list = elements.filter((element) => {
-    const key = canonicalJson(element);
+    const key = elementKey(element);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -283,5 +290,6 @@ function finishList(attribute: AttributeDef, elements: unknown[], touched: Set<u
     );
   }
   checkPrimary(attribute, list, label);
+  checkValueCount(whole, list.length);
   return list.length > 0 ? list : undefined;
 }

@@ -59,7 +59,7 @@ export function applyPatch(schema: ResourceSchema, current: ResourceDoc, body: u
   const operations = parsePatchRequest(body);
   const state: PatchState = { schema, options, doc: structuredClone(current), members: [] };
   for (const operation of operations) applyOperation(state, operation);
-  validateResource(schema, state.doc);
+  validateResource(schema, state.doc, current);
   const result: PatchResult = {
     doc: state.doc,
     changed: state.password !== undefined || state.members.length > 0 || !jsonEqual(state.doc, current),

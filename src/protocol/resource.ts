@@ -1,3 +1,4 @@
+import { checkIndexedValues } from './attribute-limits.js';
 import { checkPrimary, normalizeAttributeValue } from './attribute-value.js';
 import { badRequest } from './errors.js';
 import {
@@ -157,6 +158,7 @@ export function normalizeResource(schema: ResourceSchema, body: unknown): Normal
 
   for (const entry of pending.values()) writeAttribute(result.doc, entry.location, pendingValue(entry));
   checkRequired(schema, result.doc);
+  checkIndexedValues(schema.coreId, result.doc);
   return result;
 }
 
@@ -222,9 +224,13 @@ export function checkRequired(schema: ResourceSchema, doc: ResourceDoc): void {
   }
 }
 
-/** The final check of a document built by PATCH: required attributes present, one primary per list at most. */
-export function validateResource(schema: ResourceSchema, doc: ResourceDoc): void {
+/**
+ * The final check of a document built by PATCH: required attributes present, one primary per list at most, and
+ * indexed values within their limit (values `previous` already held excepted).
+ */
+export function validateResource(schema: ResourceSchema, doc: ResourceDoc, previous?: ResourceDoc): void {
   checkRequired(schema, doc);
+  checkIndexedValues(schema.coreId, doc, previous);
   for (const location of documentAttributes(schema)) {
     const value = readAttribute(doc, location);
     if (location.attribute.multiValued && Array.isArray(value)) checkPrimary(location.attribute, value, attributeLabel(location));

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type SqliteDatabase, type Transaction } from 'kysely';
+import { GroupCommit } from './group-commit.js';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as provisioningLog from './migrations/002-provisioning-log.js';
@@ -9,6 +10,7 @@ import * as jobLeases from './migrations/003-job-leases.js';
 import * as policiesHistory from './migrations/004-policies-history.js';
 import * as consoleTables from './migrations/005-console.js';
 import * as outbound from './migrations/006-outbound.js';
+import * as userBlocks from './migrations/007-user-blocks.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -16,7 +18,11 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Storage {
   db: Kysely<Database>;
   dialect: DialectName;
+  /** Runs `work` in one transaction (on SQLite, one that may share its commit with others: group-commit.ts). */
+  transact<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PostgreSQL's connection pool, for its gauges in /metrics (SQLite has one connection and no pool). */
+  pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number; readonly options: { max: number } };
 }
 
 /** Folds a string the way every case-insensitive comparison in Roster does, in JS and (as `fold()`) in SQLite. */
@@ -38,7 +44,7 @@ export function openStorage(url: string): Storage {
     // An idle connection that breaks (database restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', pool, transact: (work) => db.transaction().execute(work), close: () => db.destroy() };
   }
   if (!url.startsWith('sqlite:')) throw new Error(`Unsupported database URL "${url}": use sqlite:PATH or postgres://...`);
   const file = url.slice('sqlite:'.length);
@@ -51,20 +57,60 @@ export function openStorage(url: string): Storage {
   // LIKE must be case-sensitive: case-insensitive comparisons fold both sides explicitly, per the schema.
   sqlite.pragma('case_sensitive_like = ON');
   sqlite.function('fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? fold(value) : value));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const commits = new GroupCommit(db);
+  // Statistics follow the data as it grows (SQLite's advice for long-lived connections); cheap when nothing changed.
+  const optimize = setInterval(() => {
+    void sql`pragma optimize`.execute(db).catch(() => {});
+  }, 3_600_000);
+  optimize.unref();
+  return {
+    db,
+    dialect: 'sqlite',
+    transact: (work) => commits.run(work),
+    close: () => {
+      clearInterval(optimize);
+      return db.destroy();
+    },
+  };
 }
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running an indexed lookup. The same SQL text
+ * (values are bound) reuses its statement, unless that one is still being iterated by a streaming read.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(text);
+      if (!cached) {
+        if (cache.size >= 2000) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
+  '001-initial': initial.up,
+  '002-provisioning-log': provisioningLog.up,
+  '003-job-leases': jobLeases.up,
+  '004-policies-history': policiesHistory.up,
+  '005-console': consoleTables.up,
+  '006-outbound': outbound.up,
+  '007-user-blocks': userBlocks.up,
+};
+
+/** The names of the migrations this version of Roster needs, in order (readiness checks they are all applied). */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(list);
 
 /** Forward-only migrations, the same list for both dialects; Kysely's migrator takes a lock so instances never race. */
 export async function migrate(storage: Storage): Promise<string[]> {
-  const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promise<void>> = {
-    '001-initial': initial.up,
-    '002-provisioning-log': provisioningLog.up,
-    '003-job-leases': jobLeases.up,
-    '004-policies-history': policiesHistory.up,
-    '005-console': consoleTables.up,
-    '006-outbound': outbound.up,
-  };
   const migrations: Record<string, Migration> = {};
   for (const [name, up] of Object.entries(list)) migrations[name] = { up: (db) => up(db, storage.dialect) };
   // Name the schema explicitly: Kysely looks for its tables across all schemas otherwise.
@@ -88,5 +134,11 @@ export async function migrate(storage: Storage): Promise<string[]> {
   }
   const { error, results } = outcome;
   if (error) throw error;
+  if (storage.dialect === 'sqlite') {
+    // Planner statistics, sampled (analysis_limit) so this stays fast at a million users: without them SQLite
+    // walks the list-order index for a selective filter such as emails[...] eq instead of using the filter's index.
+    await sql`pragma analysis_limit = 1000`.execute(storage.db);
+    await sql`pragma optimize = 0x10002`.execute(storage.db);
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -27,6 +27,12 @@ interface ValueExpr {
 interface ElementSource {
   from: Sql;
   where: Sql;
+  /**
+   * For child tables keyed by (directory, owner): the owner column and the directory column. With the directory
+   * known, the test is `r.id in (select owner ... where directory = ?)`, which both planners drive from the
+   * child table's index; a correlated EXISTS makes SQLite visit every user of the directory.
+   */
+  owner?: { column: Sql; directory: Sql; from: Sql };
   /** The expression of a sub-attribute of the element; undefined when that sub-attribute is not filterable. */
   sub(def: AttributeDef): ValueExpr | undefined;
 }
@@ -35,10 +41,9 @@ export interface CompileContext {
   schema: ResourceSchema;
   resource: 'User' | 'Group';
   dialect: DialectName;
+  /** The directory the filter runs in; lets child-table conditions use their (directory, value) indexes. */
+  directoryId?: string;
 }
-
-let aliasCounter = 0;
-const nextAlias = (prefix: string) => `${prefix}${(aliasCounter = (aliasCounter + 1) % 1_000_000)}`;
 
 const kindOf = (def: AttributeDef): ValueKind =>
   def.type === 'boolean' ? 'boolean' : def.type === 'integer' || def.type === 'decimal' ? 'number' : def.type === 'dateTime' ? 'date' : 'text';
@@ -190,7 +195,17 @@ export class FilterCompiler {
   }
 
   private exists(source: ElementSource, condition: Sql): Sql {
+    if (source.owner && this.ctx.directoryId !== undefined) {
+      const { column, directory, from } = source.owner;
+      return sql`r.id in (select ${column} from ${from} where ${directory} = ${this.ctx.directoryId} and ${condition})`;
+    }
     return sql`exists (select 1 from ${source.from} where ${source.where} and ${condition})`;
+  }
+
+  // Aliases count per compiled filter, so the same filter shape gives the same SQL text (and cached statement).
+  private aliases = 0;
+  private nextAlias(prefix: string): string {
+    return `${prefix}${++this.aliases}`;
   }
 
   /** Columns and JSON locations of single-valued attributes and sub-attributes of single-valued complex ones. */
@@ -237,7 +252,7 @@ export class FilterCompiler {
   /** Where the elements of a multi-valued attribute live. */
   private elements(resolved: ResolvedPath): ElementSource {
     const attribute = resolved.attribute!;
-    const alias = nextAlias('e');
+    const alias = this.nextAlias('e');
     const a = sql.raw(alias);
     const text = (name: string, def: AttributeDef, extra: Partial<ValueExpr> = {}): ValueExpr => ({
       expr: sql`${a}.${sql.raw(name)}`,
@@ -249,6 +264,7 @@ export class FilterCompiler {
       return {
         from: sql`user_emails ${a}`,
         where: sql`${a}.directory_id = r.directory_id and ${a}.user_id = r.id`,
+        owner: { column: sql`${a}.user_id`, directory: sql`${a}.directory_id`, from: sql`user_emails ${a}` },
         sub: (def) =>
           def.name === 'value'
             ? text('value_ci', def, { prefolded: true })
@@ -264,9 +280,14 @@ export class FilterCompiler {
       return {
         from: sql`memberships ${a} join groups ${g} on ${g}.directory_id = ${a}.directory_id and ${g}.id = ${a}.group_id`,
         where: sql`${a}.directory_id = r.directory_id and ${a}.member_id = r.id and ${a}.member_type = 'User'`,
+        owner: {
+          column: sql`${a}.member_id`,
+          directory: sql`${a}.directory_id`,
+          from: sql`memberships ${a} join groups ${g} on ${g}.directory_id = ${a}.directory_id and ${g}.id = ${a}.group_id and ${a}.member_type = 'User'`,
+        },
         sub: (def) =>
           def.name === 'value'
-            ? text('group_id', def)
+            ? text('group_id', def, { prefolded: true }) // ids are lower-case UUIDs: an index lookup, not a scan
             : def.name === 'display'
               ? { expr: sql`${g}.display_name_ci`, def, kind: 'text', prefolded: true }
               : def.name === 'type'
@@ -286,6 +307,7 @@ export class FilterCompiler {
       return {
         from: sql`user_roles ${a}`,
         where: sql`${a}.directory_id = r.directory_id and ${a}.user_id = r.id`,
+        owner: { column: sql`${a}.user_id`, directory: sql`${a}.directory_id`, from: sql`user_roles ${a}` },
         sub: (def) => (def === attribute ? text('role', def) : undefined),
       };
     }

@@ -123,6 +123,13 @@ export interface UserRolesTable {
   source: string; // 'idp', 'group:<id>', 'rule:<id>'
 }
 
+/** Live users per block of creation sequence, kept by triggers (migration 007): totals and deep pages. */
+export interface UserBlocksTable {
+  directory_id: string;
+  block: number;
+  live: number;
+}
+
 export interface Database extends ProvisioningLogTables, ConsoleTables, OutboundTables {
   directory_counters: DirectoryCountersTable;
   changes: ChangesTable;
@@ -133,6 +140,7 @@ export interface Database extends ProvisioningLogTables, ConsoleTables, Outbound
   directories: DirectoriesTable;
   tokens: TokensTable;
   users: UsersTable;
+  user_blocks: UserBlocksTable;
   user_emails: UserEmailsTable;
   groups: GroupsTable;
   memberships: MembershipsTable;

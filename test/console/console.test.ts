@@ -104,16 +104,22 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console', { timeout: 90_
     expect(await page.locator('main img, main script').count()).toBe(0);
   });
 
-  it('filters people as one types, and pages through them', async () => {
+  it('filters people as one types, by status, role and source, and pages through them', async () => {
+    const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
       const n = String(i).padStart(2, '0');
-      await h.roster.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: `bulk${n}@example.com`, active: i % 10 !== 0 });
+      ids.push((await h.roster.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: `bulk${n}@example.com`, active: i % 10 !== 0 })).body.id);
     }
-    await page.goto(url('/admin/d/default/people?q=bulk'));
-    expect(await page.locator('.pager').textContent()).toContain('Showing 1–50 of 60 people');
+    await page.goto(url('/admin/d/default/people?q=bulk&sort=name'));
+    expect(await page.locator('.pager').textContent()).toContain('Showing 50 of 60 people');
+    expect(await page.locator('#people-results tbody tr').first().textContent()).toContain('bulk00@example.com');
     await page.getByRole('link', { name: 'Next page' }).click();
     await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(10);
-    expect(await page.locator('.pager').textContent()).toContain('Showing 51–60 of 60 people');
+    expect(await page.locator('.pager').textContent()).toContain('Showing 10 of 60 people');
+    expect(await page.locator('#people-results tbody tr').last().textContent()).toContain('bulk59@example.com');
+    await page.getByRole('link', { name: 'Previous page' }).click();
+    await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(50);
+    expect(await page.locator('#people-results tbody tr').first().textContent()).toContain('bulk00@example.com');
 
     // Typing filters in place (htmx) and keeps the address in step, so the view can be bookmarked.
     await page.goto(url('/admin/d/default/people'));
@@ -124,6 +130,24 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console', { timeout: 90_
     await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(1);
     expect(await page.locator('#people-results').textContent()).toContain('bulk00@example.com');
     expect(page.url()).toContain('status=blocked');
+
+    // A role: that group's members only, combined with the other filters.
+    await h.roster.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Bulk crew', members: [0, 1, 2, 15].map((i) => ({ value: ids[i] })) });
+    await page.goto(url('/admin/d/default/people?q=bulk'));
+    await page.getByLabel('Role').selectOption({ label: 'Bulk crew' });
+    await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(4);
+    await page.getByLabel('Status').selectOption('active');
+    await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(3);
+    expect(await page.locator('#people-results').textContent()).not.toContain('bulk00@example.com');
+
+    // A source: who created them. Grace came from Okta; the bulk people from a client Roster does not recognise.
+    await page.goto(url('/admin/d/default/people'));
+    await page.getByLabel('Source').selectOption({ label: 'Okta' });
+    await expect.poll(() => page.url()).toContain('source=okta');
+    await expect.poll(() => page.locator('#people-results tbody tr').count()).toBe(1);
+    expect(await page.locator('#people-results').textContent()).toContain('Grace Hopper');
+    await page.getByLabel('Search').fill('bulk');
+    await expect.poll(() => page.locator('#people-results').textContent()).toContain('Nobody matches');
   });
 
   it('obeys a policy switched off in the console on the next SCIM call', async () => {

@@ -122,6 +122,7 @@ describe.skipIf((!hasChromium && !process.env.CI) || backend !== 'sqlite')('admi
     ['people-filtered', `/admin/d/default/people?status=active&role=${ids.Engineering}`],
     ['people-empty', '/admin/d/default/people?q=nobody-is-called-this'],
     ['people-deleted', '/admin/d/default/people?status=deleted'],
+    ['people-by-source', '/admin/d/default/people?source=okta&status=blocked'],
     ['person', `/admin/d/default/people/${ids.person}`],
     ['person-deleted', `/admin/d/default/people/${ids.deleted}`],
     ['person-edit', `/admin/d/default/people/${ids.person}/edit`],

@@ -24,7 +24,7 @@ const problemsOf = (env: Record<string, string>, flags = {}): string => {
 describe('loadConfig', () => {
   it('has production defaults', () => {
     const config = loadConfig({}, {});
-    expect(config.operations.limits).toMatchObject({ bodyLimit: 2 * 1024 * 1024, maxCount: 1000, bulkMaxOperations: 1000, maxMembersPerRequest: 20_000, maxFilterLength: 4096, maxPatchOperations: 500 });
+    expect(config.operations.limits).toMatchObject({ bodyLimit: 2 * 1024 * 1024, maxCount: 1000, bulkMaxOperations: 1000, maxMembersPerRequest: 20_000, maxFilterLength: 4096, maxPatchOperations: 500, maxIndexedValueBytes: 2048, maxValuesPerAttribute: 1000 });
     expect(config.operations.rateLimits.token).toEqual({ perSecond: 50, burst: 3000 });
     expect(config.operations).toMatchObject({ maxHeaderBytes: 16384, requestTimeoutMs: 30_000, handlerTimeoutMs: 60_000, metrics: { enabled: true } });
     expect(config.operations.tls).toBeUndefined();
@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       ROSTER_MAX_MEMBERS_PER_REQUEST: '500',
       ROSTER_MAX_FILTER_LENGTH: '1000',
       ROSTER_MAX_PATCH_OPERATIONS: '20',
+      ROSTER_MAX_INDEXED_VALUE_BYTES: '512',
+      ROSTER_MAX_VALUES_PER_ATTRIBUTE: '50',
       ROSTER_MAX_HEADER_BYTES: '8192',
       ROSTER_REQUEST_TIMEOUT_MS: '5000',
       ROSTER_HANDLER_TIMEOUT_MS: '7000',
@@ -51,7 +53,7 @@ describe('loadConfig', () => {
       ROSTER_METRICS: 'off',
       ROSTER_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
-    expect(config.operations.limits).toEqual({ bodyLimit: 65536, maxCount: 200, defaultCount: 50, bulkMaxOperations: 10, maxMembersPerRequest: 500, maxFilterLength: 1000, maxPatchOperations: 20 });
+    expect(config.operations.limits).toEqual({ bodyLimit: 65536, maxCount: 200, defaultCount: 50, bulkMaxOperations: 10, maxMembersPerRequest: 500, maxFilterLength: 1000, maxPatchOperations: 20, maxIndexedValueBytes: 512, maxValuesPerAttribute: 50 });
     expect(config.operations).toMatchObject({ maxHeaderBytes: 8192, requestTimeoutMs: 5000, handlerTimeoutMs: 7000, shutdownTimeoutMs: 0, metrics: { enabled: false } });
     expect(config.operations.rateLimits).toEqual({
       token: { perSecond: 10, burst: 20 },
@@ -67,6 +69,7 @@ describe('loadConfig', () => {
       ROSTER_PORT: 'eighty',
       ROSTER_MAX_BODY_BYTES: '2MB',
       ROSTER_MAX_FILTER_LENGTH: '100000',
+      ROSTER_MAX_INDEXED_VALUE_BYTES: '3000',
       ROSTER_RATE_LIMIT_TOKEN: 'fast',
       ROSTER_METRICS: 'maybe',
       ROSTER_METRICS_TOKEN: 'short',
@@ -77,6 +80,7 @@ describe('loadConfig', () => {
       'port:',
       'ROSTER_MAX_BODY_BYTES: must be a whole number from 1024',
       'ROSTER_MAX_FILTER_LENGTH: must be a whole number from 16 to 4096',
+      'ROSTER_MAX_INDEXED_VALUE_BYTES: must be a whole number from 64 to 2500',
       'ROSTER_RATE_LIMIT_TOKEN: must be RATE[/s|/min|/h][:BURST]',
       'ROSTER_METRICS: must be on or off',
       'ROSTER_METRICS_TOKEN: must be at least 16 characters',

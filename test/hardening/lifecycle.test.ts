@@ -7,8 +7,13 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Roster as DirectoryService } from '../../src/directory/roster.js';
+import { Outbound } from '../../src/outbound/index.js';
+import { SecretBox } from '../../src/outbound/secrets.js';
+import { migrate, openStorage } from '../../src/storage/database.js';
 import { BULK_REQUEST, USER_SCHEMA } from '../http/helpers.js';
-import { backend } from '../support/backends.js';
+import { FAST_ENV, SECRET_KEY, fakeTarget, waitFor } from '../outbound/support.js';
+import { backend, createTestDatabase } from '../support/backends.js';
 import { TOKEN, call, integrityCheck, roster, startProcess } from './processes.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'roster-lifecycle-'));
@@ -44,6 +49,46 @@ describe.skipIf(backend !== 'sqlite')('graceful shutdown on SIGTERM', () => {
     } finally {
       again.child.kill('SIGTERM');
       await again.exited;
+    }
+  }, 60_000);
+});
+
+describe('graceful shutdown with a delivery in flight', () => {
+  it('SIGTERM lets the claimed delivery finish and record its outcome before the process exits', async () => {
+    const target = await fakeTarget();
+    target.delayMs = 700; // slow, but within the delivery timeout (1 s in FAST_ENV): the SIGTERM lands while a delivery waits
+    const database = await createTestDatabase();
+    try {
+      const storage = openStorage(database.url);
+      await migrate(storage);
+      const service = new DirectoryService(storage);
+      const { directory } = await service.tenants.bootstrap(TOKEN);
+      await new Outbound(service, { secrets: new SecretBox(Buffer.from(SECRET_KEY, 'base64')) }).targets.add(directory, { name: 'slow', url: target.url, auth: { type: 'none' }, initialSync: false });
+      await storage.close();
+
+      const server = await startProcess(join(folder, 'unused.db'), { ...FAST_ENV, ROSTER_DATABASE_URL: database.url });
+      expect((await call(server.baseUrl, 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'in-flight@example.com' })).status).toBe(201);
+      await waitFor('the delivery to reach the target', () => target.requests.some((r) => r.method === 'POST'), 20_000, 5);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      // The target answered the request in flight, and Roster recorded that answer: nothing waits, nothing is sent twice.
+      const created = target.requests.filter((r) => r.method === 'POST');
+      expect(created).toHaveLength(1);
+      expect(created[0].status).toBe(201);
+      const check = openStorage(database.url);
+      try {
+        const endpoint = await check.db.selectFrom('outbound_endpoints').select('cursor_seq').executeTakeFirstOrThrow();
+        const latest = await check.db.selectFrom('directory_counters').select('change_seq').where('directory_id', '=', directory.id).executeTakeFirstOrThrow();
+        expect(Number(endpoint.cursor_seq)).toBe(Number(latest.change_seq));
+        expect(await check.db.selectFrom('outbound_lanes').select('resource_id').execute()).toEqual([]);
+        const outcomes = await check.db.selectFrom('outbound_deliveries').select('outcome').execute();
+        expect(outcomes.map((o) => o.outcome)).toContain('delivered');
+      } finally {
+        await check.close();
+      }
+    } finally {
+      await target.close();
+      await database.drop();
     }
   }, 60_000);
 });

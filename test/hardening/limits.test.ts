@@ -132,6 +132,85 @@ describe('members per request', () => {
   });
 });
 
+describe('members per request inside Bulk', () => {
+  const members = (n: number) => users.slice(0, n).map((value) => ({ value }));
+
+  it('a Bulk request whose group operations name more members than allowed in all is a 413, and runs none', async () => {
+    const names = [unique('bulkgrp'), unique('bulkgrp')];
+    const res = await server.scim('POST', '/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: [
+        { method: 'POST', path: '/Groups', bulkId: 'a', data: { schemas: [GROUP_SCHEMA], displayName: names[0], members: members(2) } },
+        { method: 'POST', path: '/Groups', bulkId: 'b', data: { schemas: [GROUP_SCHEMA], displayName: names[1], members: members(2) } },
+      ],
+    });
+    expectError(res, 413);
+    expect(res.body.detail).toContain('4 group members');
+    expect(res.body.detail).toContain('at most 3');
+    for (const name of names) expect((await server.scim('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.totalResults).toBe(0);
+  });
+
+  it('within the total, each operation is checked too, and PATCH member values count', async () => {
+    const created = await server.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: unique('bulkgrp') });
+    const id = created.body.id;
+    const res = await server.scim('POST', '/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: [
+        { method: 'PATCH', path: `/Groups/${id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: members(2) }] } },
+        { method: 'PATCH', path: `/Groups/${id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', value: { members: members(2) } }] } },
+      ],
+    });
+    expectError(res, 413);
+    const ok = await server.scim('POST', '/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: [{ method: 'PATCH', path: `/Groups/${id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: members(3) }] } }],
+    });
+    expectStatus(ok, 200);
+    expect(ok.body.Operations[0].status).toBe('204');
+    expect((await server.scim('GET', `/Groups/${id}`)).body.members).toHaveLength(3);
+  });
+});
+
+describe('values of attributes', () => {
+  it('indexed values and values per multi-valued attribute follow the configuration, with a 400 naming the attribute', async () => {
+    // Its own server, started last: the value limits are one setting per process.
+    const strict = await startServer({ limits: { maxIndexedValueBytes: 100, maxValuesPerAttribute: 5 } });
+    try {
+      const long = await strict.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'u'.repeat(101) });
+      expectError(long, 400, 'invalidValue');
+      expect(long.body.detail).toBe('userName is too long: 101 bytes (UTF-8); this server accepts at most 100 bytes for userName');
+      expectStatus(await strict.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'u'.repeat(100) }), 201);
+
+      const emails = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `m${i}@example.com` }));
+      const many = await strict.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: unique('many'), emails: emails(6) });
+      expectError(many, 400, 'invalidValue');
+      expect(many.body.detail).toBe('emails has 6 values; this server accepts at most 5 values per attribute');
+      const user = await strict.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: unique('five'), emails: emails(5) });
+      expectStatus(user, 201);
+      const grow = await strict.scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'emails[type eq "home"].value', value: 'home@example.com' }] });
+      expectError(grow, 400, 'invalidValue');
+      expect(grow.body.detail).toBe('emails has 6 values; this server accepts at most 5 values per attribute');
+      expect((await strict.scim('GET', `/Users/${user.body.id}`)).body.emails).toHaveLength(5);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('a PATCH adding 30,000 emails is refused before the engine runs, and the server keeps answering', async () => {
+    const other = await startServer({ limits: { bodyLimit: 8 * 1024 * 1024 } });
+    try {
+      const user = await createUser(other, { userName: unique('huge') });
+      const value = Array.from({ length: 30_000 }, (_, i) => ({ value: `bulk${i}@example.com`, type: 'work' }));
+      const res = await other.scim('PATCH', `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'emails', value }] });
+      expectError(res, 400, 'invalidValue');
+      expect(res.body.detail).toContain('emails has 30000 values');
+      expectStatus(await other.scim('GET', `/Users/${user.id}`), 200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('PATCH operations', () => {
   it('more operations than maxPatchOperations is a 413, and changes nothing', async () => {
     const id = users[5];

@@ -1,7 +1,14 @@
 // Health, readiness, metrics, request ids and security headers, as an operator or a load balancer sees them.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { Outbound } from '../../src/outbound/index.js';
+import { SecretBox } from '../../src/outbound/secrets.js';
+import { compareMigrations } from '../../src/operations/readiness.js';
+import { MIGRATION_NAMES } from '../../src/storage/database.js';
 import { ERROR_SCHEMA, USER_SCHEMA, expectError, expectStatus, unique } from '../http/helpers.js';
+import { backend } from '../support/backends.js';
+import { FAST, fakeTarget, waitFor } from '../outbound/support.js';
 import { startServer, type Server } from './harness.js';
 
 let server: Server;
@@ -46,6 +53,32 @@ describe('/healthz and /readyz', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('/readyz answers 503 naming the migrations this version needs that are not applied', async () => {
+    const other = await startServer();
+    try {
+      const latest = MIGRATION_NAMES[MIGRATION_NAMES.length - 1];
+      await sql`delete from roster_migrations where name = ${latest}`.execute(other.storage.db);
+      const res = await other.get('/readyz');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as any;
+      expect(body.checks.migrations).toEqual({ ok: false, detail: `migrations not applied: ${latest}: run \`roster migrate\`` });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('compares the applied migrations with the list this version carries', () => {
+    const required = ['001-a', '002-b', '003-c'];
+    expect(compareMigrations(required, undefined)).toEqual({ ok: false, detail: 'no migrations applied: run `roster migrate`' });
+    expect(compareMigrations(required, [])).toMatchObject({ ok: false });
+    expect(compareMigrations(required, ['001-a', '003-c'])).toEqual({ ok: false, detail: 'migrations not applied: 002-b: run `roster migrate`' });
+    expect(compareMigrations(required, ['001-a', '002-b', '003-c'])).toEqual({ ok: true, detail: '3 applied, latest 003-c' });
+    // A newer version migrated the database further: still ready (migrations are forward-only and additive).
+    expect(compareMigrations(required, ['001-a', '002-b', '003-c', '004-d'])).toEqual({ ok: true, detail: '3 applied, latest 003-c (and 1 newer than this version)' });
+    const many = Array.from({ length: 8 }, (_, i) => `00${i}`);
+    expect(compareMigrations(many, ['000']).detail).toBe('migrations not applied: 001, 002, 003, 004, 005 and 2 more: run `roster migrate`');
   });
 
   it('/readyz answers 503 when the database is unreachable', async () => {
@@ -159,6 +192,63 @@ describe('/metrics', () => {
     expect(text).toMatch(/roster_ready 1/);
     expect(text).toMatch(/roster_process_resident_memory_bytes \d+/);
     expect(text).toMatch(/roster_http_requests_in_flight 1/); // the scrape itself
+  });
+});
+
+describe('/metrics: database pool and outbound delivery', () => {
+  const scrape = async (target = server) => {
+    const res = await target.get('/metrics', { authorization: 'Bearer metrics-token-0123456789' });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  const value = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it('reports the connection pool (PostgreSQL) or the one connection (SQLite)', async () => {
+    const text = await scrape();
+    expect(value(text, 'roster_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
+    if (backend === 'postgres') {
+      expect(value(text, 'roster_db_pool_connections{state="max"}')).toBe(10);
+      expect(value(text, 'roster_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(0);
+      expect(value(text, 'roster_db_pool_connections{state="waiting"}')).toBe(0);
+    } else {
+      expect(value(text, 'roster_db_pool_connections{state="max"}')).toBe(1);
+    }
+  });
+
+  it('reports each target\'s outbox depth, waiting resources and delivery failures', async () => {
+    const directory = await server.service.tenants.requireDirectory('default');
+    const target = await fakeTarget();
+    target.behave = () => ({ status: 503 }); // every delivery fails, and is retried
+    const outbound = new Outbound(server.service, { settings: { ...FAST, backoffBaseMs: 5000, backoffMaxMs: 5000 }, secrets: new SecretBox(randomBytes(32)) });
+    await outbound.targets.add(directory, { name: 'crm', url: target.url, auth: { type: 'bearer', token: 'crm-token-0123456789' }, initialSync: false });
+    const labels = 'directory="default",kind="scim",target="crm"';
+    try {
+      for (let i = 0; i < 3; i++) expectStatus(await server.scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: unique('outbox') }), 201);
+      // No worker runs yet: the three changes wait behind the target's cursor.
+      await waitFor('the outbox depth', async () => value(await scrape(), `roster_outbound_pending_changes{${labels}}`) === 3, 10_000, 300);
+      const worker = outbound.worker().start();
+      try {
+        let lastText = '';
+        const text = await waitFor('failures to show', async () => {
+          const text = (lastText = await scrape());
+          return (value(text, `roster_outbound_delivery_failures_last_hour{${labels}}`) ?? 0) > 0 ? text : undefined;
+        }, 15_000, 300).catch((error) => {
+          console.log(lastText.split('\n').filter((l) => l.startsWith('roster_outbound')).join('\n'));
+          throw error;
+        });
+        expect(value(text, `roster_outbound_consecutive_failures{${labels}}`)).toBeGreaterThan(0);
+        expect(value(text, `roster_outbound_waiting_resources{${labels},state="retrying"}`)).toBeGreaterThanOrEqual(0);
+        expect(value(text, `roster_outbound_waiting_resources{${labels},state="failed"}`)).toBeGreaterThanOrEqual(0);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await outbound.targets.remove(directory, 'crm');
+      await target.close();
+    }
   });
 });
 

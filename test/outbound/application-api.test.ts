@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenScope } from '../../src/directory/tenants.js';
 import { startRoster, type Roster } from '../support/roster.js';
-import { userBody } from './support.js';
+import { runCli, userBody } from './support.js';
 
 // The application API: the change feed (long polling, changes:read tokens) and the password check
 // (password:check tokens): scopes kept apart from SCIM, answers, rate limits, and the provisioning log.
@@ -156,5 +156,12 @@ describe('the password check', () => {
     expect(rows.some((r) => r.summary === 'password check for limited@example.com: rate limited' && r.status === 429)).toBe(true);
     const everything = JSON.stringify(await roster.service.storage.db.selectFrom('provisioning_log').selectAll().execute());
     for (const secret of ['Limited-Pass-1', 'Right-Password-1', 'guess-1']) expect(everything).not.toContain(secret);
+    // An operator finds them by operation, as with any other request.
+    const shown = await runCli(['log', '--operation', 'password-check', '--limit', '1000', '--json', '--database', roster.database.url]);
+    expect(shown.code).toBe(0);
+    const entries = JSON.parse(shown.stdout).entries as { operation: string; summary: string }[];
+    expect(entries.length).toBe(rows.length);
+    expect(entries.every((e) => e.operation === 'password-check')).toBe(true);
+    expect(entries.some((e) => e.summary === 'password check for limited@example.com: rate limited')).toBe(true);
   });
 });

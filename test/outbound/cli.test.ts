@@ -76,6 +76,9 @@ describe('roster target / webhook / token', { timeout: 120_000 }, () => {
     expect(shown.stdout).toContain('Target mirror');
     expect(shown.stdout).toMatch(/sends: +create, update, deactivate, groups; people: everyone/);
     expect(shown.stdout).toContain('Nothing waiting.');
+    expect(shown.stdout).toMatch(/mapping: +26 attributes \(the aws preset\)/);
+    const scheduled = await cli(['target', 'set', 'mirror', '--sync-every', '24h']);
+    expect(scheduled.stdout).toMatch(/full sync: +every 1d;/);
 
     const removed = await cli(['target', 'remove', 'broken', '--json']);
     expect(JSON.parse(removed.stdout)).toEqual({ removed: 'broken' });

@@ -244,6 +244,36 @@ describe('delivery to a SCIM target', { timeout: 90_000 }, () => {
     await waitFor('the person deactivated there', () => target.user(inside)?.active === false);
   });
 
+  it('deprovisions the people a deleted group was the way in for, and follows a change of groups', async () => {
+    const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+    const [ann, bob, cy] = [unique('ann'), unique('bob'), unique('cy')];
+    const annId = (await scim('POST', '/Users', userBody(ann))).body.id;
+    const bobId = (await scim('POST', '/Users', userBody(bob))).body.id;
+    const cyId = (await scim('POST', '/Users', userBody(cy))).body.id;
+    const inner = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Inner-${Math.random()}`, members: [{ value: bobId }] });
+    const chosen = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Chosen-${Math.random()}`, members: [{ value: annId }, { value: inner.body.id, type: 'Group' }] });
+    const other = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `Other-${Math.random()}`, members: [{ value: cyId }] });
+    const view = await addTarget({ groups: [chosen.body.id], deprovision: 'delete', initialSync: true });
+    await waitFor('ann and bob there', () => target.user(ann) && target.user(bob));
+    expect(target.user(cy)).toBeUndefined();
+
+    // The nested group goes: bob has no way in any more (its memberships are gone with it, unrecorded).
+    await scim('DELETE', `/Groups/${inner.body.id}`);
+    await waitFor('bob deleted there', () => !target.user(bob));
+    expect(target.user(ann)).toBeDefined();
+    // The chosen group goes: the group there, and ann with it.
+    await scim('DELETE', `/Groups/${chosen.body.id}`);
+    await waitFor('ann and the group deleted there', () => !target.user(ann) && target.groups.size === 0);
+    await settled(sender);
+    const log = await sender.outbound.deliveries(sender.directory, 'scim', view.id, { limit: 100 });
+    expect(log.some((d) => d.event === 'group.deleted' && /deprovision 1 person who left/.test(d.message ?? ''))).toBe(true);
+
+    // Other groups chosen: a full sync brings their people in at once.
+    const changed = await sender.outbound.targets.update(sender.directory, view.id, { groups: [other.body.displayName] });
+    expect(changed.state.fullSync.requestedAt).not.toBeNull();
+    await waitFor('cy there', () => target.user(cy)?.active !== false && target.group(other.body.displayName));
+  });
+
   it('authenticates with OAuth 2.0 client credentials (a cached token, renewed after a 401) and with basic auth', async () => {
     target = await fakeTarget({ token: 'issued-token-1' });
     target.oauth = { clientId: 'roster', clientSecret: 'client-secret-1', issued: 0 };

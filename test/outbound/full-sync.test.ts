@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRoster, type Roster } from '../support/roster.js';
-import { runCli, startSender, userBody, waitFor, type Sender } from './support.js';
+import { fakeTarget, runCli, startSender, userBody, waitFor, type FakeTarget, type Sender } from './support.js';
 
 // Full sync against a real Roster target: the initial sync pushes what exists; after the target is edited
 // behind Roster's back, a dry run shows the repair plan and changes nothing, and a run repairs it. Resources
@@ -97,5 +97,44 @@ describe('full sync', { timeout: 90_000 }, () => {
     await waitFor('a scheduled run', async () => (await sender.outbound.targets.get(sender.directory, 'replica')).state.fullSync.lastAt !== before, 40_000);
     await sender.outbound.targets.update(sender.directory, 'replica', { syncEvery: 'off' });
     expect((await sender.outbound.targets.get(sender.directory, 'replica')).syncEveryMs).toBeNull();
+  });
+});
+
+describe('full sync of a large target', { timeout: 120_000 }, () => {
+  let fake: FakeTarget;
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  it('reads the target a page at a time and misses nothing while it deletes there', async () => {
+    fake = await fakeTarget();
+    const scope = { directory: sender.directory, base: '', actor: { kind: 'cli' as const } };
+    const created: string[] = [];
+    for (let i = 0; i < 260; i++) created.push(String((await sender.roster.service.users.create(scope, userBody(`big${i}@example.com`, { title: 'here' }))).id));
+    // Paused: only the full syncs below talk to it.
+    await sender.outbound.targets.add(sender.directory, { name: 'big', url: fake.url, auth: { type: 'none' }, initialSync: false, enabled: false, operations: { groups: false } });
+    const first = await sender.outbound.runFullSync(sender.directory, 'big');
+    expect(first.errors).toEqual([]);
+    const everyone = first.users.create;
+    expect(everyone).toBeGreaterThanOrEqual(260);
+    expect(fake.users.size).toBe(everyone);
+
+    // Every other one of the first 120 is deleted here (deleted there by the sync, which moves the later pages
+    // up), and every user after them is edited there behind Roster's back: each edit must still be repaired.
+    for (let i = 0; i < 120; i += 2) await sender.roster.service.users.delete(scope, created[i]);
+    for (const user of fake.users.values()) if (/^big(1[2-9]\d|2\d\d)@/.test(String(user.userName))) user.title = 'tampered';
+    fake.requests.length = 0;
+    const second = await sender.outbound.runFullSync(sender.directory, 'big');
+    expect(second.errors).toEqual([]);
+    expect(second.users).toMatchObject({ create: 0, deprovision: 60, update: 140, unmanaged: 0 });
+    expect(fake.users.size).toBe(everyone - 60);
+    expect([...fake.users.values()].filter((u) => String(u.userName).startsWith('big') && u.title !== 'here')).toEqual([]);
+    const lists = fake.requests.filter((r) => r.method === 'GET' && r.path === '/Users' && !r.query.get('filter'));
+    expect(lists.length).toBeGreaterThan(2);
+    for (const list of lists) expect(Number(list.query.get('count'))).toBeLessThanOrEqual(100);
+
+    const third = await sender.outbound.runFullSync(sender.directory, 'big');
+    expect(third.actions).toEqual([]);
+    expect(third.users.unchanged).toBe(everyone - 60);
   });
 });

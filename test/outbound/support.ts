@@ -269,9 +269,11 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
   const { Command } = await import('commander');
   const { syncCommands } = await import('../../src/cli/commands/sync.js');
   const { tokenCommands } = await import('../../src/cli/commands/token.js');
+  const { logCommands } = await import('../../src/cli/commands/log.js');
   const program = new Command('roster').exitOverride();
   syncCommands(program);
   tokenCommands(program);
+  logCommands(program);
   const out: string[] = [];
   const err: string[] = [];
   const log = console.log;

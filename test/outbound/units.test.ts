@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +8,12 @@ import { checkUrl, parseInterval } from '../../src/outbound/endpoints.js';
 import { errorFor, parseRetryAfter } from '../../src/outbound/http-client.js';
 import { mapUser, mappingProblems, PRESETS, sameOnTarget } from '../../src/outbound/mapping.js';
 import { SecretBox, SecretKeyError } from '../../src/outbound/secrets.js';
-import { readOutboundSettings } from '../../src/outbound/settings.js';
+import { OUTBOUND_SETTING_NAMES, readOutboundSettings } from '../../src/outbound/settings.js';
+import { readConfigFile, unknownEnvironmentNames } from '../../src/operations/config-file.js';
+import { SECRET_SETTINGS } from '../../src/operations/settings.js';
 import { checkAuth } from '../../src/outbound/targets.js';
 import { webhookKey } from '../../src/outbound/webhook-signing.js';
+import { SeenSet } from '../../src/outbound/seen-set.js';
 
 // The pure parts of outbound sync, table-driven: sealing, backoff, Retry-After, mappings, input checks.
 
@@ -204,5 +207,30 @@ describe('input checks', () => {
     expect(readOutboundSettings({ ROSTER_OUTBOUND_POLL_MS: '250', ROSTER_OUTBOUND: 'off' })).toMatchObject({ pollMs: 250, enabled: false });
     expect(() => readOutboundSettings({ ROSTER_OUTBOUND_BACKOFF_MAX_MS: 'lots' })).toThrow(/ROSTER_OUTBOUND_BACKOFF_MAX_MS/);
     expect(() => readOutboundSettings({ ROSTER_OUTBOUND_TIMEOUT_MS: '20000', ROSTER_OUTBOUND_LEASE_MS: '30000' })).toThrow(/LEASE_MS/);
+  });
+
+  it('are settings `roster config check` and config files know, the key among the secrets', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'roster-config-'));
+    try {
+      const file = join(folder, 'roster.env');
+      writeFileSync(file, `${OUTBOUND_SETTING_NAMES.map((name) => `${name}=1`).join('\n')}\n`, { mode: 0o600 });
+      expect(readConfigFile(file).problems).toEqual([]);
+      expect(unknownEnvironmentNames({ ROSTER_SECRET_KEY: 'x', ROSTER_OUTBOUND_POLL_MS: '100', ROSTER_OUTBOUND_POLL: '1' })).toEqual(['ROSTER_OUTBOUND_POLL']);
+      expect(SECRET_SETTINGS.has('ROSTER_SECRET_KEY')).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the set full sync keeps between passes', () => {
+  it('holds every id it was given and no other, across growth', () => {
+    const seen = new SeenSet();
+    const ids = Array.from({ length: 5000 }, (_, i) => `id-${i}-${randomBytes(4).toString('hex')}`);
+    for (const id of ids) seen.add(id);
+    for (const id of ids.slice(0, 100)) seen.add(id);
+    expect(seen.size).toBe(5000);
+    expect(ids.every((id) => seen.has(id))).toBe(true);
+    expect(Array.from({ length: 5000 }, (_, i) => `other-${i}`).some((id) => seen.has(id))).toBe(false);
   });
 });

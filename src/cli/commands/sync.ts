@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Config } from '../../config.js';
 import type { Roster } from '../../directory/roster.js';
-import { DEFAULT_DIRECTORY } from '../../directory/tenants.js';
+import { DEFAULT_DIRECTORY, type Directory } from '../../directory/tenants.js';
 import { Outbound, readOutboundSettings, type SyncProgress, type SyncReport, type TargetAuthInput, type TargetView, type WebhookView } from '../../outbound/index.js';
-import { TARGET_OPERATIONS, TARGET_PRESETS, WEBHOOK_EVENTS, type DeliveryView, type LaneView, type TargetOperation, type TargetPreset } from '../../outbound/types.js';
+import type { EndpointKind } from '../../outbound/endpoints.js';
+import { TARGET_OPERATIONS, TARGET_PRESETS, WEBHOOK_EVENTS, type DeliveryView, type LaneView, type TargetOperation, type TargetPreset, type TestResult } from '../../outbound/types.js';
 import { databaseOption, jsonOption, print, withRoster } from '../shared.js';
 
 // `roster target ...`, `roster webhook ...` and `roster sync run`: outbound SCIM targets, webhook endpoints and
@@ -30,6 +31,11 @@ function withOutbound<T>(flags: Common, work: (outbound: Outbound, roster: Roste
   return withRoster(flags, async (roster, config) =>
     work(new Outbound(roster, { settings: readOutboundSettings(), databaseUrl: config.databaseUrl, logger: stderrLogger }), roster, config),
   );
+}
+
+/** Runs a command's work with the outbound service and the directory its --directory names. */
+function inDirectory<T>(flags: Common, work: (outbound: Outbound, directory: Directory) => Promise<T>): Promise<T> {
+  return withOutbound(flags, async (outbound, roster) => work(outbound, await roster.tenants.requireDirectory(flags.directory)));
 }
 
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -126,8 +132,7 @@ export function syncCommands(program: Command): void {
       .option('--no-test', 'save without testing'),
     true,
   ).action((name: string, flags: TargetFlags) =>
-    withOutbound(flags, async (outbound, roster) => {
-      const directory = await roster.tenants.requireDirectory(flags.directory);
+    inDirectory(flags, async (outbound, directory) => {
       const view = await outbound.targets.add(directory, {
         name,
         url: flags.url!,
@@ -157,8 +162,7 @@ export function syncCommands(program: Command): void {
     target.command('set <name>').description("change a target's settings (credentials too, given again)").option('--url <url>', 'new SCIM base URL').option('--name <new>', 'rename').option('--enabled', 'resume delivery').addOption(directoryOption()),
     false,
   ).action((name: string, flags: TargetFlags & { name?: string; enabled?: boolean }) =>
-    withOutbound(flags, async (outbound, roster) => {
-      const directory = await roster.tenants.requireDirectory(flags.directory);
+    inDirectory(flags, async (outbound, directory) => {
       const view = await outbound.targets.update(directory, name, {
         ...(flags.name ? { name: flags.name } : {}),
         ...(flags.url ? { url: flags.url } : {}),
@@ -176,80 +180,24 @@ export function syncCommands(program: Command): void {
     }),
   );
 
-  target
-    .command('list')
-    .description('list targets with their delivery state')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const targets = await outbound.targets.list(directory);
-        print(flags.json, targets, targets.map((t) => `${t.id}  ${t.enabled ? 'enabled ' : 'paused  '} ${summaryLine(t)}  ${t.name}  ${t.url}`).join('\n') || 'No targets');
-      }),
-    );
-
-  target
-    .command('show <name>')
-    .description('settings, delivery state, failed resources and recent deliveries of a target')
-    .option('--limit <n>', 'recent deliveries to show', '20')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((name: string, flags: Common & { limit: string }) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const view = await outbound.targets.get(directory, name);
-        const lanes = await outbound.lanes(directory, 'scim', view.id);
-        const deliveries = await outbound.deliveries(directory, 'scim', view.id, { limit: Number(flags.limit) || 20 });
-        print(flags.json, { target: view, waiting: lanes, deliveries }, [describeTarget(view), describeLanes(lanes, `roster target retry ${view.name}`), describeDeliveries(deliveries)].join('\n'));
-      }),
-    );
-
-  target
-    .command('test <name>')
-    .description("check the target's URL and credentials against the live server")
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((name: string, flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const result = await outbound.targets.test(directory, name);
-        print(flags.json, result, `${result.ok ? 'OK' : 'FAILED'}: ${result.message} (${result.durationMs} ms)`);
-        if (!result.ok) process.exitCode = 2;
-      }),
-    );
-
-  target
-    .command('remove <name>')
-    .description('remove a target (nothing is deleted on the target itself)')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((name: string, flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        await outbound.targets.remove(directory, name);
-        print(flags.json, { removed: name }, `Removed target ${name}`);
-      }),
-    );
-
-  target
-    .command('retry <name>')
-    .description('deliver again, now, the changes parked after the target refused them (all, or one resource)')
-    .option('--resource <id>', 'only this user or group id')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((name: string, flags: Common & { resource?: string }) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const count = await outbound.retry(directory, 'scim', name, flags.resource);
-        print(flags.json, { retried: count }, `${count} resource${count === 1 ? '' : 's'} will be delivered again at the server's next poll`);
-      }),
-    );
+  endpointCommands(target, {
+    kind: 'scim',
+    noun: 'target',
+    arg: '<name>',
+    list: (outbound, directory) => outbound.targets.list(directory),
+    get: (outbound, directory, name) => outbound.targets.get(directory, name),
+    remove: (outbound, directory, name) => outbound.targets.remove(directory, name),
+    test: (outbound, directory, name) => outbound.targets.test(directory, name),
+    row: (t) => `${t.name}  ${t.url}`,
+    describe: describeTarget,
+    help: {
+      list: 'list targets with their delivery state',
+      show: 'settings, delivery state, failed resources and recent deliveries of a target',
+      test: "check the target's URL and credentials against the live server",
+      remove: 'remove a target (nothing is deleted on the target itself)',
+      retry: 'deliver again, now, the changes parked after the target refused them (all, or one resource)',
+    },
+  });
 
   webhookCommands(program);
 
@@ -262,8 +210,7 @@ export function syncCommands(program: Command): void {
     .addOption(databaseOption())
     .addOption(jsonOption())
     .action((name: string, flags: Common & { dryRun?: boolean }) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
+      inDirectory(flags, async (outbound, directory) => {
         const bar = new SyncProgressBar(!flags.json);
         let report: SyncReport;
         try {
@@ -291,8 +238,7 @@ function webhookCommands(program: Command): void {
     .addOption(databaseOption())
     .addOption(jsonOption())
     .action((flags: Common & { url: string; name?: string; events?: string; secret?: string; disabled?: boolean }) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
+      inDirectory(flags, async (outbound, directory) => {
         const { webhook: view, secret: value } = await outbound.webhooks.add(directory, {
           url: flags.url,
           ...(flags.name ? { name: flags.name } : {}),
@@ -303,79 +249,86 @@ function webhookCommands(program: Command): void {
         print(flags.json, { webhook: view, secret: value }, `Saved webhook ${view.name} (${view.id}) for ${view.events.join(', ')}\n  signing secret: ${value}\n  (shown once: verify the webhook-signature header with it, as Standard Webhooks describes)`);
       }),
     );
-  webhook
-    .command('list')
-    .description('list webhook endpoints with their delivery state')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const hooks = await outbound.webhooks.list(directory);
-        print(flags.json, hooks, hooks.map((w) => `${w.id}  ${w.enabled ? 'enabled ' : 'paused  '} ${summaryLine(w)}  ${w.name}  ${w.url}  [${w.events.join(',')}]`).join('\n') || 'No webhooks');
+  endpointCommands(webhook, {
+    kind: 'webhook',
+    noun: 'webhook',
+    arg: '<id>',
+    list: (outbound, directory) => outbound.webhooks.list(directory),
+    get: (outbound, directory, id) => outbound.webhooks.get(directory, id),
+    remove: (outbound, directory, id) => outbound.webhooks.remove(directory, id),
+    test: (outbound, directory, id) => outbound.webhooks.sendTest(directory, id),
+    row: (w) => `${w.name}  ${w.url}  [${w.events.join(',')}]`,
+    describe: (w) => `Webhook ${w.name} (${w.id}) ${w.enabled ? 'enabled' : 'paused'}\n  URL:      ${w.url}\n  events:   ${w.events.join(', ')}\n  delivery: ${stateLine(w)}`,
+    help: {
+      list: 'list webhook endpoints with their delivery state',
+      show: 'delivery state, failed events and the delivery log of an endpoint',
+      test: 'send a signed roster.test event now',
+      remove: 'remove an endpoint',
+      retry: 'deliver again, now, the events the endpoint refused (all, or those of one resource)',
+    },
+  });
+}
+
+/** What differs between the target and webhook commands that are otherwise the same. */
+interface EndpointSpec<V extends TargetView | WebhookView> {
+  kind: EndpointKind;
+  noun: 'target' | 'webhook';
+  arg: '<name>' | '<id>';
+  list(outbound: Outbound, directory: Directory): Promise<V[]>;
+  get(outbound: Outbound, directory: Directory, idOrName: string): Promise<V>;
+  remove(outbound: Outbound, directory: Directory, idOrName: string): Promise<void>;
+  test(outbound: Outbound, directory: Directory, idOrName: string): Promise<TestResult>;
+  /** The end of its line in `list`. */
+  row(view: V): string;
+  describe(view: V): string;
+  help: Record<'list' | 'show' | 'test' | 'remove' | 'retry', string>;
+}
+
+/** `list`, `show`, `test`, `remove` and `retry` of targets and webhooks. */
+function endpointCommands<V extends TargetView | WebhookView>(group: Command, spec: EndpointSpec<V>): void {
+  const common = (command: Command) => command.addOption(directoryOption()).addOption(databaseOption()).addOption(jsonOption());
+  const plural = `${spec.noun}s`;
+
+  common(group.command('list').description(spec.help.list)).action((flags: Common) =>
+    inDirectory(flags, async (outbound, directory) => {
+      const views = await spec.list(outbound, directory);
+      print(flags.json, views, views.map((v) => `${v.id}  ${v.enabled ? 'enabled ' : 'paused  '} ${summaryLine(v)}  ${spec.row(v)}`).join('\n') || `No ${plural}`);
+    }),
+  );
+
+  common(group.command(`show ${spec.arg}`).description(spec.help.show).option('--limit <n>', 'recent deliveries to show', '20')).action(
+    (idOrName: string, flags: Common & { limit: string }) =>
+      inDirectory(flags, async (outbound, directory) => {
+        const view = await spec.get(outbound, directory, idOrName);
+        const lanes = await outbound.lanes(directory, spec.kind, view.id);
+        const deliveries = await outbound.deliveries(directory, spec.kind, view.id, { limit: Number(flags.limit) || 20 });
+        const retry = `roster ${spec.noun} retry ${spec.kind === 'scim' ? view.name : view.id}`;
+        print(flags.json, { [spec.noun]: view, waiting: lanes, deliveries }, [spec.describe(view), describeLanes(lanes, retry), describeDeliveries(deliveries)].join('\n'));
       }),
-    );
-  webhook
-    .command('show <id>')
-    .description('delivery state, failed events and the delivery log of an endpoint')
-    .option('--limit <n>', 'deliveries to show', '20')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((id: string, flags: Common & { limit: string }) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const view = await outbound.webhooks.get(directory, id);
-        const lanes = await outbound.lanes(directory, 'webhook', view.id);
-        const deliveries = await outbound.deliveries(directory, 'webhook', view.id, { limit: Number(flags.limit) || 20 });
-        print(flags.json, { webhook: view, waiting: lanes, deliveries }, [
-          `Webhook ${view.name} (${view.id}) ${view.enabled ? 'enabled' : 'paused'}\n  URL:      ${view.url}\n  events:   ${view.events.join(', ')}\n  delivery: ${stateLine(view)}`,
-          describeLanes(lanes, `roster webhook retry ${view.id}`),
-          describeDeliveries(deliveries),
-        ].join('\n'));
-      }),
-    );
-  webhook
-    .command('remove <id>')
-    .description('remove an endpoint')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((id: string, flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        await outbound.webhooks.remove(directory, id);
-        print(flags.json, { removed: id }, `Removed webhook ${id}`);
-      }),
-    );
-  webhook
-    .command('test <id>')
-    .description('send a signed roster.test event now')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((id: string, flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const result = await outbound.webhooks.sendTest(directory, id);
-        print(flags.json, result, `${result.ok ? 'OK' : 'FAILED'}: ${result.message} (${result.durationMs} ms)`);
-        if (!result.ok) process.exitCode = 2;
-      }),
-    );
-  webhook
-    .command('retry <id>')
-    .description('deliver again, now, the events the endpoint refused')
-    .addOption(directoryOption())
-    .addOption(databaseOption())
-    .addOption(jsonOption())
-    .action((id: string, flags: Common) =>
-      withOutbound(flags, async (outbound, roster) => {
-        const directory = await roster.tenants.requireDirectory(flags.directory);
-        const count = await outbound.retry(directory, 'webhook', id);
+  );
+
+  common(group.command(`test ${spec.arg}`).description(spec.help.test)).action((idOrName: string, flags: Common) =>
+    inDirectory(flags, async (outbound, directory) => {
+      const result = await spec.test(outbound, directory, idOrName);
+      print(flags.json, result, `${result.ok ? 'OK' : 'FAILED'}: ${result.message} (${result.durationMs} ms)`);
+      if (!result.ok) process.exitCode = 2;
+    }),
+  );
+
+  common(group.command(`remove ${spec.arg}`).description(spec.help.remove)).action((idOrName: string, flags: Common) =>
+    inDirectory(flags, async (outbound, directory) => {
+      await spec.remove(outbound, directory, idOrName);
+      print(flags.json, { removed: idOrName }, `Removed ${spec.noun} ${idOrName}`);
+    }),
+  );
+
+  common(group.command(`retry ${spec.arg}`).description(spec.help.retry).option('--resource <id>', 'only this user or group id')).action(
+    (idOrName: string, flags: Common & { resource?: string }) =>
+      inDirectory(flags, async (outbound, directory) => {
+        const count = await outbound.retry(directory, spec.kind, idOrName, flags.resource);
         print(flags.json, { retried: count }, `${count} resource${count === 1 ? '' : 's'} will be delivered again at the server's next poll`);
       }),
-    );
+  );
 }
 
 function stateLine(view: TargetView | WebhookView): string {
@@ -404,12 +357,20 @@ function describeTarget(view: TargetView): string {
     `  auth:       ${view.auth.type}${view.auth.username ? ` as ${view.auth.username}` : ''}${view.auth.clientId ? ` client ${view.auth.clientId}` : ''}${view.auth.credentialsSet ? ' (credentials set)' : ''}`,
     `  preset:     ${view.preset}, at most ${view.maxMembersPerPatch} member changes per PATCH`,
     `  sends:      ${enabledOps.join(', ') || 'nothing'}; people: ${people}; leaving them: ${view.deprovision}`,
-    `  mapping:    ${view.mappingIsDefault ? `the ${view.preset} preset's` : 'custom'} (${Object.keys(view.mapping).length} attributes)`,
+    `  mapping:    ${view.mappingIsDefault && view.preset === 'scim' ? 'every attribute Roster holds (the scim preset)' : `${Object.keys(view.mapping).length} attributes (${view.mappingIsDefault ? `the ${view.preset} preset` : 'custom'})`}`,
     `  peer ids:   target ${view.peerId ?? '(none)'}; this directory ${view.ownPeerId}`,
-    `  full sync:  ${view.syncEveryMs ? `every ${Math.round(view.syncEveryMs / 60_000)} min` : 'on demand'}; last ${sync.lastAt ?? 'never'}${sync.state ? `; ${sync.state.status}${sync.state.error ? ` (${sync.state.error})` : ''}` : ''}`,
+    `  full sync:  ${view.syncEveryMs ? `every ${interval(view.syncEveryMs)}` : 'on demand'}; last ${sync.lastAt ?? 'never'}${sync.state ? `; ${sync.state.status}${sync.state.error ? ` (${sync.state.error})` : ''}` : ''}`,
     `  delivery:   ${stateLine(view)}`,
   ];
   return lines.join('\n');
+}
+
+/** 86400000 → 1d, 5400000 → 90m: the largest unit that divides it (as --sync-every takes it). */
+function interval(ms: number): string {
+  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms} ms`;
 }
 
 function describeLanes(lanes: LaneView[], retry: string): string {

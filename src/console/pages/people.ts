@@ -1,5 +1,6 @@
 import type { Directory } from '../../directory/tenants.js';
-import { badge, emptyState, offsetPager, selectField, timeAgo } from '../components.js';
+import { CLIENT_LABELS } from '../../protocol/clients.js';
+import { badge, cursorPager, emptyState, selectField, timeAgo } from '../components.js';
 import { html, type Html } from '../html.js';
 import { directoryPath, pageHead } from '../layout.js';
 import { effectiveRolesOf, groupsOf, isActive, personName, primaryEmail, userNameOf, type ScimResource } from '../people-model.js';
@@ -17,15 +18,27 @@ export const PEOPLE_SORTS = [
   { value: '', label: 'Newest first' },
   { value: 'oldest', label: 'Oldest first' },
   { value: 'name', label: 'userName, A to Z' },
-  { value: 'changed', label: 'Recently changed' },
+];
+
+/** Where people can come from: the identity providers Roster recognises, any other SCIM client, and Roster's own tools. */
+export const SOURCE_CHOICES = [
+  ...Object.entries(CLIENT_LABELS).map(([value, label]) => ({ value, label })),
+  { value: 'scim', label: 'Other SCIM client' },
+  { value: 'console', label: 'This console' },
+  { value: 'cli', label: 'Command line' },
+  { value: 'import', label: 'Import' },
+  { value: 'sync', label: 'Sync from another Roster' },
 ];
 
 export interface PeopleData {
   directory: Directory;
   people: ScimResource[];
   total: number;
-  startIndex: number;
-  count: number;
+  /** Cursors of the neighbouring pages, when there are some. */
+  next?: string;
+  previous?: string;
+  /** Not the first page. */
+  paged?: boolean;
   filters: PeopleFilters;
   roleChoices: { value: string; label: string }[];
   /** Offered once soft deletion exists. */
@@ -79,7 +92,7 @@ function results(d: PeopleData): Html {
 </table></div>`;
   return html`<div id="people-results">
   ${body}
-  ${offsetPager(path, params, { startIndex: d.startIndex, count: d.count, total: d.total }, d.total === 1 ? 'person' : 'people')}
+  ${cursorPager(path, params, { total: d.total, shown: d.people.length, next: d.next, previous: d.previous, paged: d.paged }, d.total === 1 ? 'person' : 'people')}
 </div>`;
 }
 
@@ -108,6 +121,7 @@ export function peoplePage(d: PeopleData): Html {
   </div>
   ${selectField({ id: 'people-status', name: 'status', label: 'Status', value: d.filters.status, choices: statusChoices })}
   ${selectField({ id: 'people-role', name: 'role', label: 'Role', value: d.filters.role, choices: [{ value: '', label: 'Any role' }, ...d.roleChoices] })}
+  ${selectField({ id: 'people-source', name: 'source', label: 'Source', value: d.filters.source, choices: [{ value: '', label: 'Any source' }, ...SOURCE_CHOICES] })}
   ${selectField({ id: 'people-sort', name: 'sort', label: 'Order', value: d.filters.sort, choices: PEOPLE_SORTS })}
   <div class="field action"><button type="submit">Apply</button></div>
 </form>

@@ -4,11 +4,13 @@ import { baseUrlOf, directoryOf, pageContext, provisioningLogOf, scopeOf, sendHt
 import { page } from '../layout.js';
 import { overviewPage } from '../pages/overview.js';
 import { ConsoleReadModel } from '../read-model.js';
+import { ConsoleQueries } from '../../directory/console-queries.js';
 
 const DAYS = 7;
 
 export async function overviewRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const readModel = new ConsoleReadModel(deps.roster.storage);
+  const queries = new ConsoleQueries(deps.roster.storage);
 
   app.get('/', async (request, reply) => {
     const directory = directoryOf(request);
@@ -27,7 +29,7 @@ export async function overviewRoutes(app: FastifyInstance, deps: ConsoleDeps): P
       log?.query(directory.id, { limit: 1 }),
       log?.query(directory.id, { limit: 5, status: { min: 400, max: 599 } }),
       readModel.callsPerHour(directory.id, start),
-      readModel.deletedCount(directory.id),
+      queries.deleted(directory.id, { limit: 0 }).then((r) => r.total),
     ]);
     const series = hourSeries(buckets, start, DAYS * 24);
     const dayAgo = new Date(now.getTime() - 24 * 3_600_000).toISOString().slice(0, 13);

@@ -5,8 +5,10 @@ import { directoryPath, page } from '../layout.js';
 import { historySection, sourceLabel } from '../pages/history.js';
 import { PEOPLE_SORTS, peoplePage, type PeopleFilters } from '../pages/people.js';
 import { personFormPage, personPage } from '../pages/person.js';
+import { ConsoleQueries, type PeopleOrder, type PeopleSource } from '../../directory/console-queries.js';
+import { CLIENT_LABELS } from '../../protocol/clients.js';
 import {
-  allOf, createBody, editOperations, formOf, literal, patchBody, personName, searchFilter, type PersonForm, type ScimResource,
+  createBody, editOperations, formOf, literal, patchBody, personName, searchFilter, type PersonForm, type ScimResource,
 } from '../people-model.js';
 import { ConsoleReadModel } from '../read-model.js';
 
@@ -16,16 +18,15 @@ import { ConsoleReadModel } from '../read-model.js';
 export const PAGE_SIZE = 50;
 const ROLE_CHOICES = 200;
 
-const SORTS: Record<string, { sortBy?: string; sortOrder: 'ascending' | 'descending' }> = {
-  '': { sortOrder: 'descending' },
-  oldest: { sortOrder: 'ascending' },
-  name: { sortBy: 'userName', sortOrder: 'ascending' },
-  changed: { sortBy: 'meta.lastModified', sortOrder: 'descending' },
-};
+const ORDERS: Record<string, PeopleOrder> = { '': 'newest', oldest: 'oldest', name: 'name' };
 
-function pageNumber(request: FastifyRequest): number {
-  const n = Number(param(request, 'page') ?? '1');
-  return Number.isInteger(n) && n >= 1 && n <= 1_000_000 ? n : 1;
+/** The Source filter's value as the creator it stands for (see SOURCE_CHOICES). */
+function sourceOf(value: string | undefined): PeopleSource | undefined {
+  if (!value) return undefined;
+  if (value === 'console') return { kind: 'admin' };
+  if (value === 'cli' || value === 'import' || value === 'sync') return { kind: value };
+  if (value === 'scim') return { kind: 'scim', client: null };
+  return value in CLIENT_LABELS ? { kind: 'scim', client: value } : undefined;
 }
 
 function formFrom(body: unknown): PersonForm {
@@ -42,34 +43,40 @@ function formFrom(body: unknown): PersonForm {
 export async function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const services = deps.roster;
   const readModel = new ConsoleReadModel(deps.roster.storage);
+  const queries = new ConsoleQueries(deps.roster.storage);
   const people = (request: FastifyRequest, rest = '') => directoryPath(directoryOf(request), `/people${rest}`);
   const personPath = (request: FastifyRequest, id: string, rest = '') => people(request, `/${encodeURIComponent(id)}${rest}`);
+
+  /** A page of ids as SCIM resources, read by the service (with groups and effective roles), in the page's order. */
+  async function presented(request: FastifyRequest, ids: string[]): Promise<ScimResource[]> {
+    if (ids.length === 0) return [];
+    const filter = ids.map((id) => `id eq ${literal(id)}`).join(' or ');
+    const found = await deps.roster.users.list(scopeOf(request, deps), { filter, startIndex: 1, count: ids.length, sortOrder: 'ascending' }, { groups: true, roles: true });
+    const byId = new Map(found.resources.map((r) => [String(r.id), r]));
+    return ids.map((id) => byId.get(id)).filter((r): r is ScimResource => r !== undefined);
+  }
 
   async function roleChoices(request: FastifyRequest) {
     const { resources } = await deps.roster.groups.list(scopeOf(request, deps), { startIndex: 1, count: ROLE_CHOICES, sortBy: 'displayName', sortOrder: 'ascending' }, false);
     return resources.map((g) => ({ value: String(g.id), label: String(g.displayName ?? g.id) }));
   }
 
-  /** Where each person on the page came from: the actor of their first recorded change. */
-  async function sourcesOf(request: FastifyRequest, ids: string[]): Promise<Map<string, string | null>> {
-    const directory = directoryOf(request);
-    const sources = new Map<string, string | null>();
-    await Promise.all(
-      ids.map(async (id) => {
-        const [first] = await services.history.list(directory, { resourceId: id, limit: 1 });
-        if (first?.event === 'user.created') sources.set(id, sourceLabel(first.actor));
-      }),
-    );
-    return sources;
-  }
-
   app.get('/people', async (request, reply) => {
     const directory = directoryOf(request);
     const scope = scopeOf(request, deps);
-    const filters: PeopleFilters = { q: param(request, 'q'), status: param(request, 'status'), role: param(request, 'role'), sort: param(request, 'sort') };
+    const filters: PeopleFilters = {
+      q: param(request, 'q'),
+      status: param(request, 'status'),
+      role: param(request, 'role'),
+      source: param(request, 'source'),
+      sort: param(request, 'sort'),
+    };
     if (!PEOPLE_SORTS.some((s) => s.value === (filters.sort ?? ''))) filters.sort = undefined;
-    const pageNo = pageNumber(request);
-    const startIndex = (pageNo - 1) * PAGE_SIZE + 1;
+    if (filters.status && !['active', 'blocked', 'deleted'].includes(filters.status)) filters.status = undefined;
+    const source = sourceOf(filters.source);
+    if (!source) filters.source = undefined;
+    const after = param(request, 'after');
+    const before = param(request, 'before');
     const choices = await roleChoices(request);
     if (filters.role && !choices.some((c) => c.value === filters.role)) {
       const group = await deps.roster.groups.get(scope, filters.role, false).catch(() => undefined);
@@ -77,54 +84,36 @@ export async function peopleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pro
     }
     let resources: ScimResource[] = [];
     let total = 0;
+    let next: string | undefined;
+    let previous: string | undefined;
     let error: string | undefined;
-    if (filters.status === 'deleted') {
-      // Soft-deleted people: the most recent deletions (the service lists them without paging).
-      const deleted = await deps.roster.users.listDeleted(scope, 100);
-      const q = filters.q?.toLowerCase();
-      resources = deleted
-        .filter((d) => !q || d.userName.toLowerCase().includes(q))
-        .map((d) => ({ id: d.id, userName: d.userName, meta: { lastModified: d.deletedAt } }));
-      total = resources.length;
-    } else if (filters.role && !filters.q) {
-      // A role alone: that group's members page by page from the memberships key, then presented by the service.
-      const active = filters.status === 'active' ? true : filters.status === 'blocked' ? false : undefined;
-      const page = await readModel.memberUsers(directory.id, filters.role, { active, offset: startIndex - 1, limit: PAGE_SIZE });
-      total = page.total;
-      if (page.ids.length > 0) {
-        const filter = page.ids.map((id) => `id eq ${literal(id)}`).join(' or ');
-        const found = await deps.roster.users.list(scope, { filter, startIndex: 1, count: page.ids.length, sortOrder: 'ascending' }, { groups: true, roles: true });
-        const byId = new Map(found.resources.map((r) => [String(r.id), r]));
-        resources = page.ids.map((id) => byId.get(id)).filter((r): r is ScimResource => r !== undefined);
+    try {
+      if (filters.status === 'deleted') {
+        // Soft-deleted people, most recent deletion first, a page at a time.
+        const deleted = await queries.deleted(directory.id, { q: filters.q, after, limit: PAGE_SIZE });
+        resources = deleted.people.map((d) => ({ id: d.id, userName: d.userName, meta: { lastModified: d.deletedAt } }));
+        ({ total, next } = deleted);
+      } else {
+        const found = await queries.people(scope, {
+          filter: filters.q ? searchFilter(filters.q) : undefined,
+          status: filters.status as 'active' | 'blocked' | undefined,
+          role: filters.role,
+          source,
+          order: ORDERS[filters.sort ?? ''],
+          after,
+          before,
+          limit: PAGE_SIZE,
+        });
+        ({ total, next, previous } = found);
+        resources = await presented(request, found.ids);
       }
-    } else {
-      const filter = allOf([
-        filters.q ? searchFilter(filters.q) : undefined,
-        filters.status === 'active' ? 'active eq true' : filters.status === 'blocked' ? 'active eq false' : undefined,
-        filters.role ? `groups.value eq ${literal(filters.role)}` : undefined,
-      ]);
-      try {
-        const result = await deps.roster.users.list(scope, { filter, startIndex, count: PAGE_SIZE, ...SORTS[filters.sort ?? ''] }, { groups: true, roles: true });
-        resources = result.resources;
-        total = result.total;
-      } catch (e) {
-        if (!(e instanceof ScimError)) throw e;
-        error = `The search could not run: ${e.message}`;
-      }
+    } catch (e) {
+      if (!(e instanceof ScimError)) throw e;
+      error = e.scimType === 'invalidCursor' ? e.message : `The search could not run: ${e.message}`;
     }
-    const sources = await sourcesOf(request, resources.map((r) => String(r.id)));
-    const body = peoplePage({
-      directory,
-      people: resources,
-      total,
-      startIndex: filters.status === 'deleted' ? 1 : startIndex,
-      count: filters.status === 'deleted' ? Math.max(total, 1) : PAGE_SIZE,
-      filters,
-      roleChoices: choices,
-      canListDeleted: true,
-      sources,
-      error,
-    });
+    const creators = await queries.creators(directory.id, resources.map((r) => String(r.id)));
+    const sources = new Map([...creators].map(([id, actor]) => [id, sourceLabel(actor)]));
+    const body = peoplePage({ directory, people: resources, total, next, previous, paged: !!(after || before), filters, roleChoices: choices, canListDeleted: true, sources, error });
     return sendHtml(reply, page(await pageContext(request, reply, deps), { title: `${directory.name}: people`, section: 'people', body }));
   });
 

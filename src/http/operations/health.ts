@@ -4,9 +4,10 @@ import { ReadinessProbe } from '../../operations/readiness.js';
 import type { Storage } from '../../storage/database.js';
 
 // /healthz: the process is alive and serving (no database access, so a slow database never gets a healthy
-// process restarted). /readyz: the database answers `select 1` and the migrations are in place; 503 otherwise and
-// while shutting down, so a load balancer stops sending traffic. Plain JSON, outside the SCIM error format;
-// no token needed, and neither says more than ok / not ok and why in a few words.
+// process restarted). /readyz: the database answers `select 1` and every migration this version needs is applied
+// (src/operations/readiness.ts); 503 otherwise and while shutting down, so a load balancer stops sending traffic.
+// Plain JSON, outside the SCIM error format; no token needed, and neither says more than ok / not ok and why in a
+// few words.
 
 export interface HealthOptions {
   storage: Storage;
@@ -15,7 +16,6 @@ export interface HealthOptions {
 
 async function health(app: FastifyInstance, options: HealthOptions): Promise<void> {
   const probe = options.probe ?? new ReadinessProbe(options.storage);
-  app.addHook('onReady', () => probe.remember());
 
   const config = { operationsExempt: true };
   app.get('/healthz', { config }, async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));

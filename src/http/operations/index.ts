@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Roster } from '../../directory/roster.js';
+import { setValueLimits } from '../../protocol/attribute-limits.js';
 import { ReadinessProbe } from '../../operations/readiness.js';
 import { defaultOperations, type OperationsSettings, type RateLimitSettings } from '../../operations/settings.js';
 import { MemoryRateStore, type RateStore } from '../../operations/token-bucket.js';
@@ -45,11 +46,13 @@ export interface OperationsPluginOptions {
 async function operations(app: FastifyInstance, options: OperationsPluginOptions): Promise<void> {
   const { settings, roster } = options;
   const probe = new ReadinessProbe(roster.storage);
-  const metrics = settings.metrics.enabled ? await createMetrics(probe) : undefined;
+  const metrics = settings.metrics.enabled ? await createMetrics(probe, roster.storage) : undefined;
   const store = settings.rateStore ?? new MemoryRateStore();
+  // The value limits live in the protocol core, which every way in shares (one setting per process).
+  setValueLimits({ maxIndexedValueBytes: options.limits.maxIndexedValueBytes, maxValuesPerAttribute: options.limits.maxValuesPerAttribute });
 
   await app.register(requestIds);
-  await app.register(gracefulClose);
+  await app.register(gracefulClose, { timeoutMs: settings.shutdownTimeoutMs });
   await app.register(securityHeaders);
   await app.register(handlerTimeout, { timeoutMs: settings.handlerTimeoutMs });
   await app.register(health, { storage: roster.storage, probe });

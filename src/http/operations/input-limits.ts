@@ -7,8 +7,9 @@ import { isExempt } from './request-keys.js';
 // Configurable limits on what one SCIM request may ask for, checked once the token was accepted and the body
 // parsed, before any work: the filter's length (the parser has its own fixed ceiling, and a depth limit), the
 // number of operations in a PATCH (the engine runs synchronously, so a huge PATCH would stall every tenant), and
-// the number of group members one request adds, replaces or removes. The directory service may check members more
-// precisely; this catches the shapes IdPs send (members in a POST/PUT body, PATCH values for `members`).
+// the number of group members one request adds, replaces or removes, Bulk requests included (this catches the
+// shapes IdPs send: members in a POST/PUT body, PATCH values for `members`, and those inside Bulk operations).
+// Too many members is a 413, like too many Bulk or PATCH operations: the request is too large, not wrong.
 
 export interface InputLimitOptions {
   limits: HttpLimits;
@@ -41,13 +42,32 @@ function filterOf(request: FastifyRequest): unknown {
   return undefined;
 }
 
-/** Members named by a group write: `members` of a POST/PUT body, or the member values of PATCH operations. */
+/**
+ * Members named by a group write: `members` of a POST/PUT body, or the member values of PATCH operations. A Bulk
+ * request counts the members of all its group operations together: it is one request (each operation is also
+ * checked on its own when it runs).
+ */
 function membersIn(request: FastifyRequest): number {
   const route = request.routeOptions.url ?? '';
+  if (request.method === 'POST' && /\/Bulk$/.test(route)) {
+    const operations = field(request.body, 'operations');
+    if (!Array.isArray(operations)) return 0;
+    let total = 0;
+    for (const operation of operations) {
+      const path = field(operation, 'path');
+      const method = field(operation, 'method');
+      if (typeof path !== 'string' || typeof method !== 'string' || !/^\/Groups(\/|$)/.test(path)) continue;
+      total += groupWriteMembers(method.toUpperCase(), field(operation, 'data'));
+    }
+    return total;
+  }
   if (!/\/Groups(\/:id)?$/.test(route)) return 0;
-  const body = request.body;
-  if (request.method === 'POST' || request.method === 'PUT') return count(field(body, 'members'));
-  if (request.method !== 'PATCH') return 0;
+  return groupWriteMembers(request.method, request.body);
+}
+
+function groupWriteMembers(method: string, body: unknown): number {
+  if (method === 'POST' || method === 'PUT') return count(field(body, 'members'));
+  if (method !== 'PATCH') return 0;
   const operations = field(body, 'operations');
   if (!Array.isArray(operations)) return 0;
   let total = 0;
@@ -55,7 +75,7 @@ function membersIn(request: FastifyRequest): number {
     const path = field(operation, 'path');
     const value = field(operation, 'value');
     if (typeof path === 'string' && /^\s*members\b/i.test(path)) total += count(value);
-    else if (path === undefined) total += count(field(value, 'members'));
+    else if (path === undefined || path === null || (typeof path === 'string' && path.trim() === '')) total += count(field(value, 'members'));
   }
   return total;
 }
