@@ -4,6 +4,7 @@ import type { Actor, Scope } from '../directory/context.js';
 import type { ProvisioningLog } from '../directory/provisioning-log.js';
 import type { Roster } from '../directory/roster.js';
 import type { Directory } from '../directory/tenants.js';
+import type { Outbound } from '../outbound/index.js';
 import type { Admins } from './auth/admins.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Session, Sessions } from './auth/sessions.js';
@@ -27,6 +28,8 @@ export interface ConsoleDeps {
   throttle: LoginThrottle;
   /** ROSTER_PUBLIC_URL; otherwise the request's own origin. */
   publicUrl?: string;
+  /** Outbound targets and webhooks: the server's own service (see plugin.ts). */
+  outbound(request: FastifyRequest): Outbound;
 }
 
 export const SESSION_COOKIE = 'roster_session';

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Roster } from '../directory/roster.js';
 import { TenantError } from '../directory/tenants.js';
 import { ScimError } from '../protocol/errors.js';
+import { Outbound, OutboundError, readOutboundSettings, SecretKeyError } from '../outbound/index.js';
 import { consoleAssets } from './assets.js';
 import { Admins } from './auth/admins.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -21,6 +22,11 @@ import { directoriesRoutes } from './routes/directories.js';
 export interface ConsoleOptions {
   roster: Roster;
   publicUrl?: string;
+  /**
+   * The outbound service for the target and webhook pages. By default the one `roster serve` decorates the server
+   * with (runOutboundWithServer), so its secrets are opened with the same key; else one made here on first use.
+   */
+  outbound?: Outbound;
   /** Failed sign-ins allowed per email and per address in 15 minutes (tests lower them). */
   loginLimits?: { perEmail: number; perAddress: number; windowMinutes: number };
 }
@@ -42,12 +48,17 @@ const FORM_BODY_LIMIT = 256 * 1024;
 
 export default async function adminConsole(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const storage = options.roster.storage;
+  let own: Outbound | undefined;
   const deps: ConsoleDeps = {
     roster: options.roster,
     admins: new Admins(storage),
     sessions: new Sessions(storage),
     throttle: new LoginThrottle(storage, options.loginLimits),
     publicUrl: options.publicUrl,
+    // Managing targets needs no delivery worker: any instance can, the worker of whichever instance holds a target
+    // picks up what was saved, retried or requested here.
+    outbound: (request) =>
+      options.outbound ?? (request.server as { outbound?: Outbound }).outbound ?? (own ??= new Outbound(options.roster, { settings: readOutboundSettings() })),
   };
   const assets = consoleAssets();
 
@@ -73,6 +84,11 @@ export default async function adminConsole(app: FastifyInstance, options: Consol
       return sendHtml(reply, errorPage(error.status, error.status === 404 ? 'Not found' : 'That did not work', error.message, signedIn), error.status);
     }
     if (error instanceof TenantError) return sendHtml(reply, errorPage(400, 'That did not work', error.message, signedIn), 400);
+    if (error instanceof OutboundError) {
+      return sendHtml(reply, errorPage(error.status, error.status === 404 ? 'Not found' : 'That did not work', error.message, signedIn), error.status);
+    }
+    // A missing or wrong secret key is configuration, and its message says what to set (it holds no secret).
+    if (error instanceof SecretKeyError) return sendHtml(reply, errorPage(503, 'Stored credentials cannot be opened', error.message, signedIn), 503);
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendHtml(reply, errorPage(status, 'The request was not understood', (error as Error).message, signedIn), status);

@@ -54,6 +54,18 @@ export class Groups {
     return presentGroup(row, scope.base, added.length ? await membersOf(this.storage.db, scope.directory.id, row.id) : []);
   }
 
+  /**
+   * The group with its members read a page at a time, for answers written as a stream: a group of 100,000
+   * members is never held in memory whole. Pages are separate reads, not one snapshot.
+   */
+  async stream(scope: Scope, id: string, pageSize = 1000): Promise<GroupStream> {
+    const row = await this.find(this.storage.db, scope.directory.id, id);
+    if (!row) throw notFound(`Group ${id} not found`);
+    const opened = await openMembers(this.storage.db, scope.directory.id, id, pageSize);
+    // A group that fits one page is answered like any other resource.
+    return { ...opened, resource: presentGroup(row, scope.base, opened.rest ? undefined : opened.first) };
+  }
+
   async get(scope: Scope, id: string, withMembers = true): Promise<ScimResource> {
     const row = await this.find(this.storage.db, scope.directory.id, id);
     if (!row) throw notFound(`Group ${id} not found`);
@@ -321,20 +333,57 @@ async function insertMembers(tx: Tx, dir: string, groupId: string, members: Memb
 
 /** A group's members with their current display names; soft-deleted users are not members to the outside. */
 export async function membersOf(db: Storage['db'] | Tx, dir: string, groupId: string): Promise<MemberOut[]> {
-  const rows = await db
+  return (await readMembers(db, dir, groupId)).members;
+}
+
+/**
+ * Members in member-id order, after `after` and at most `limit` rows when given (a keyset page). Soft-deleted
+ * users are no members to the outside, so a page may hold fewer than `limit`; `last` is where the next starts.
+ */
+async function readMembers(db: Storage['db'] | Tx, dir: string, groupId: string, page?: { after?: string; limit: number }) {
+  let query = db
     .selectFrom('memberships as m')
     .leftJoin('users as u', (j) => j.onRef('u.directory_id', '=', 'm.directory_id').onRef('u.id', '=', 'm.member_id'))
     .leftJoin('groups as g', (j) => j.onRef('g.directory_id', '=', 'm.directory_id').onRef('g.id', '=', 'm.member_id'))
     .select(['m.member_id', 'm.member_type', 'u.display_name as user_display', 'u.user_name', 'u.deleted_at', 'g.display_name as group_display'])
     .where('m.directory_id', '=', dir)
     .where('m.group_id', '=', groupId)
-    .orderBy('m.member_id')
-    .execute();
-  return rows
+    .orderBy('m.member_id');
+  if (page?.after !== undefined) query = query.where('m.member_id', '>', page.after);
+  if (page) query = query.limit(page.limit);
+  const rows = await query.execute();
+  const members: MemberOut[] = rows
     .filter((r) => r.member_type === 'Group' || (r.user_name !== null && r.deleted_at === null))
     .map((r) => ({
       value: r.member_id,
       type: r.member_type,
       display: (r.member_type === 'User' ? (r.user_display ?? r.user_name) : r.group_display) ?? undefined,
     }));
+  return { members, last: rows.at(-1)?.member_id, done: !page || rows.length < page.limit };
+}
+
+/** A group read for streaming: its first page of members and the rest page by page. */
+export interface GroupStream {
+  /** The group; with its members when `first` held them all, without them otherwise. */
+  resource: ScimResource;
+  first: MemberOut[];
+  /** More pages after `first`; undefined when `first` held every member. */
+  rest?: () => AsyncGenerator<MemberOut[]>;
+}
+
+async function openMembers(db: Storage['db'], dir: string, groupId: string, pageSize: number): Promise<Omit<GroupStream, 'resource'>> {
+  const first = await readMembers(db, dir, groupId, { limit: pageSize });
+  if (first.done) return { first: first.members };
+  return {
+    first: first.members,
+    async *rest() {
+      let last = first.last;
+      for (;;) {
+        const page = await readMembers(db, dir, groupId, { after: last, limit: pageSize });
+        if (page.members.length > 0) yield page.members;
+        if (page.done) return;
+        last = page.last;
+      }
+    },
+  };
 }

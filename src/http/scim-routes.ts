@@ -11,7 +11,8 @@ import { schemasOf } from '../directory/schemas.js';
 import { etagMatches } from '../protocol/version.js';
 import { handleBulk } from './bulk.js';
 import type { HttpLimits } from './limits.js';
-import { sendScim } from './scim-reply.js';
+import { groupAsStream } from './group-stream.js';
+import { SCIM_CONTENT_TYPE, sendScim } from './scim-reply.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -111,11 +112,17 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
 
     app.get<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
       const projection = reference(kind, request);
-      const resource = await service(kind).get(request.scope, request.params.id, wantsAttribute(projection, kind === 'User' ? 'groups' : 'members'));
+      const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
+      const opened = kind === 'Group' && withRefs ? await roster.groups.stream(request.scope, request.params.id) : undefined;
+      const resource = opened?.resource ?? (await service(kind).get(request.scope, request.params.id, withRefs));
       const version = (resource.meta as { version: string }).version;
       const ifNoneMatch = request.headers['if-none-match'];
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, version)) {
         return reply.code(304).header('etag', version).send();
+      }
+      if (opened?.rest) {
+        // More members than one page: written as they are read, never built whole in memory.
+        return reply.code(200).type(SCIM_CONTENT_TYPE).header('etag', version).send(groupAsStream(projection, opened, request.scope.base));
       }
       return sendResource(reply, 200, resource, project(projection, resource));
     });

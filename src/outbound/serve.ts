@@ -11,8 +11,10 @@ import { readOutboundSettings } from './settings.js';
  */
 export function runOutboundWithServer(app: FastifyInstance, roster: Roster, config: Pick<Config, 'databaseUrl'>): Outbound | undefined {
   const settings = readOutboundSettings(process.env);
-  if (!settings.enabled) return undefined;
   const outbound = new Outbound(roster, { settings, databaseUrl: config.databaseUrl, logger: app.log });
+  // The admin console manages targets and webhooks with this one (same secret key source), on every instance.
+  app.decorate('outbound', outbound);
+  if (!settings.enabled) return undefined;
   const worker = outbound.worker();
   app.addHook('onReady', async () => {
     worker.start();

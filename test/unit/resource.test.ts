@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { setValueLimits } from '../../src/protocol/attribute-limits.js';
 import { isDateTime } from '../../src/protocol/attribute-value.js';
 import { ScimError } from '../../src/protocol/errors.js';
 import {
@@ -575,17 +576,26 @@ describe('normalizeResource: hostile input', () => {
     expectScimError(() => normalizeResource(userResources, user({ emails: deep })), { scimType: 'invalidValue' });
   });
 
-  it('keeps a huge string as it is', () => {
+  it('keeps a huge string as it is, where the attribute is not indexed', () => {
     const huge = 'é'.repeat(1_000_000);
-    expect(normalizeResource(userResources, user({ displayName: huge })).doc.displayName).toBe(huge);
+    expect(normalizeResource(userResources, user({ title: huge })).doc.title).toBe(huge);
+    // Indexed attributes have a length limit (attribute-limits.test.ts).
+    expectScimError(() => normalizeResource(userResources, user({ displayName: huge })), { scimType: 'invalidValue' });
   });
 
   it('de-duplicates a long list in linear time', () => {
     const emails = Array.from({ length: 50_000 }, (_, i) => ({ value: `u${i % 100}@x` }));
-    const started = Date.now();
-    const { doc } = normalizeResource(userResources, user({ emails }));
-    expect((doc.emails as unknown[]).length).toBe(100);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // More values than the default limit allows (ROSTER_MAX_VALUES_PER_ATTRIBUTE): refused before any work.
+    expectScimError(() => normalizeResource(userResources, user({ emails })), { scimType: 'invalidValue' });
+    setValueLimits({ maxValuesPerAttribute: 100_000 });
+    try {
+      const started = Date.now();
+      const { doc } = normalizeResource(userResources, user({ emails }));
+      expect((doc.emails as unknown[]).length).toBe(100);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      setValueLimits({});
+    }
   });
 
   it('never throws anything but a ScimError, and yields clean documents', () => {
