@@ -6,7 +6,7 @@ import { html, raw, type Html, type Renderable } from './html.js';
 // navigation, and the page. Scripts are files (the CSP allows no inline script); htmx is told not to inject the
 // inline style it normally adds.
 
-export type Section = 'overview' | 'inbound' | 'people' | 'roles' | 'log' | 'directories';
+export type Section = 'overview' | 'inbound' | 'outbound' | 'people' | 'roles' | 'log' | 'directories';
 
 export interface Flash {
   kind: 'ok' | 'error' | 'info';
@@ -61,6 +61,7 @@ function navigation(directory: Directory, section: Section): Html {
   <ul>
     ${item('overview', 'Overview', '')}
     ${item('inbound', 'Configure inbound', '/inbound')}
+    ${item('outbound', 'Configure outbound', '/outbound')}
     ${item('people', 'People', '/people')}
     ${item('roles', 'Roles', '/roles')}
     ${item('log', 'Provisioning log', '/log')}

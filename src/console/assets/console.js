@@ -59,9 +59,27 @@
     });
   }
 
+  // The target form lists the fields of every sign-in method; with JavaScript only the chosen method's show.
+  // <select id="target-auth"> and <div data-auth="bearer">.
+  function showAuthFields(root) {
+    var select = root.querySelector && root.querySelector('#target-auth');
+    if (!select) return;
+    var form = select.form || document;
+    form.querySelectorAll('[data-auth]').forEach(function (group) {
+      group.hidden = group.getAttribute('data-auth') !== select.value;
+    });
+    var note = form.querySelector('[data-auth-note]');
+    if (note) note.hidden = true;
+  }
+
+  document.addEventListener('change', function (event) {
+    if (event.target && event.target.id === 'target-auth') showAuthFields(document);
+  });
+
   function enhance(root) {
     enableCopyButtons(root);
     localiseTimes(root);
+    showAuthFields(root);
   }
 
   document.addEventListener('DOMContentLoaded', function () { enhance(document); });

@@ -226,7 +226,7 @@ ${d.error ? flashBox('error', d.error) : ''}
 <form method="post" action="${action}" class="card" aria-labelledby="target-form-title">
   <h2 id="target-form-title" class="visually-hidden">${title}</h2>
   ${csrfField(d.csrfToken)}
-  <div class="form-row">
+  <div class="form-row spaced">
     ${textField({ id: 'target-name', name: 'name', label: 'Name', value: v.name, required: true, maxlength: 100, hint: 'Letters, digits, spaces and . @ : - _, e.g. "Slack" or "mirror".' })}
     <div class="field grow">${textField({ id: 'target-url', name: 'url', label: 'SCIM base URL', value: v.url, required: true, maxlength: 2000, autocomplete: 'off', hint: 'e.g. https://api.example.com/scim/v2 (Roster adds /Users and /Groups).' })}</div>
   </div>
@@ -238,19 +238,19 @@ ${d.error ? flashBox('error', d.error) : ''}
       { value: 'oauth2', label: 'OAuth 2.0 client credentials' },
       { value: 'none', label: 'None' },
     ] })}
-    <p class="muted small">Only the fields of the chosen method are used.</p>
-    <div class="form-row">
+    <p class="muted small" data-auth-note>Only the fields of the chosen method are used.</p>
+    <div class="form-row spaced" data-auth="bearer">
       ${secretField({ id: 'target-token', name: 'token', label: 'Bearer token', set: set('bearer') })}
     </div>
-    <div class="form-row">
+    <div class="form-row spaced" data-auth="basic">
       ${textField({ id: 'target-username', name: 'username', label: 'User name (basic)', value: v.username, maxlength: 500, autocomplete: 'off' })}
       ${secretField({ id: 'target-password', name: 'password', label: 'Password (basic)', set: set('basic') })}
     </div>
-    <div class="form-row">
+    <div class="form-row spaced" data-auth="oauth2">
       <div class="field grow">${textField({ id: 'target-token-url', name: 'tokenUrl', label: 'Token URL (OAuth 2.0)', value: v.tokenUrl, maxlength: 2000, autocomplete: 'off' })}</div>
       ${textField({ id: 'target-client-id', name: 'clientId', label: 'Client id (OAuth 2.0)', value: v.clientId, maxlength: 500, autocomplete: 'off' })}
     </div>
-    <div class="form-row">
+    <div class="form-row spaced" data-auth="oauth2">
       ${secretField({ id: 'target-client-secret', name: 'clientSecret', label: 'Client secret (OAuth 2.0)', set: set('oauth2') })}
       ${textField({ id: 'target-oauth-scope', name: 'oauthScope', label: 'Scope (OAuth 2.0, optional)', value: v.oauthScope, maxlength: 1000, autocomplete: 'off' })}
     </div>
@@ -277,7 +277,7 @@ ${d.error ? flashBox('error', d.error) : ''}
       <textarea id="target-mapping" name="mapping" rows="5" spellcheck="false" class="mono" aria-describedby="target-mapping-hint">${v.mapping}</textarea>
       <div class="hint" id="target-mapping-hint">{"target attribute": "Roster attribute", ...}. Empty: the preset's mapping.</div>
     </div>
-    <div class="form-row">
+    <div class="form-row spaced">
       ${textField({ id: 'target-sync-every', name: 'syncEvery', label: 'Full sync on a schedule', value: v.syncEvery, maxlength: 20, hint: 'e.g. 24h or 7d; empty: only when you start one.' })}
       ${textField({ id: 'target-peer-id', name: 'peerId', label: "Target's peer id (optional)", value: v.peerId, maxlength: 200, autocomplete: 'off', hint: `For another Roster that also sends here: its directory's peer id, so its changes are not sent back. This directory's peer id is ${d.ownPeerId}.` })}
     </div>
@@ -361,7 +361,7 @@ function deliveryFacts(view: TargetView | WebhookView): Html {
   return html`<dl class="props">
   <dt>Status</dt><dd>${healthBadge(view)}${view.enabled ? '' : html` <span class="muted">paused: changes wait until it is resumed</span>`}</dd>
   <dt>Last delivery</dt><dd>${timeAgo(s.lastSuccessAt)}</dd>
-  <dt>Last attempt</dt><dd>${timeAgo(s.lastAttemptAt)}</dd>
+  ${s.lastAttemptAt ? html`<dt>Last attempt</dt><dd>${timeAgo(s.lastAttemptAt)}</dd>` : ''}
   <dt>Parked failures</dt><dd>${formatNumber(s.failed)}</dd>
   <dt>Retrying</dt><dd>${formatNumber(s.retrying)}${s.retryAt ? html` · the endpoint is retried ${dateTime(s.retryAt)}` : ''}</dd>
   <dt>Backlog</dt><dd>${plural(s.backlog, 'change')} to deliver (delivered up to change ${formatNumber(s.cursor)} of ${formatNumber(s.latestSeq)})</dd>
@@ -388,7 +388,7 @@ function lanesSection(directory: Directory, base: string, csrfToken: string, lan
           <td>${l.state === 'failed' ? badge('bad', 'Failed') : badge('warn', 'Retrying')}${l.nextAttemptAt ? html`<span class="sub">next ${dateTime(l.nextAttemptAt)}</span>` : ''}</td>
           <td class="num">${formatNumber(l.attempts)}</td>
           <td class="nowrap">${timeAgo(l.firstFailedAt)}</td>
-          <td class="wrap">${l.lastStatus ? html`HTTP ${l.lastStatus}: ` : ''}${l.lastError ?? ''}</td>
+          <td class="wrap">${l.lastStatus && !(l.lastError ?? '').includes(`HTTP ${l.lastStatus}`) ? html`HTTP ${l.lastStatus}: ` : ''}${l.lastError ?? ''}</td>
           <td class="actions">${postButton({ action: `${base}/retry`, csrfToken, label: html`Retry<span class="visually-hidden"> ${name}</span>`, css: 'small', fields: { resource: l.resourceId } })}</td>
         </tr>`;
       })}</tbody>
@@ -541,7 +541,7 @@ export const webhookFormFrom = (view: WebhookView): WebhookFormValues => ({
 });
 
 function webhookFields(v: WebhookFormValues, editing: boolean): Html {
-  return html`<div class="form-row">
+  return html`<div class="form-row spaced">
     <div class="field grow">${textField({ id: 'webhook-url', name: 'url', label: 'Endpoint URL', value: v.url, required: true, maxlength: 2000, autocomplete: 'off', hint: 'Where Roster POSTs each event, signed as Standard Webhooks describes.' })}</div>
     ${textField({ id: 'webhook-name', name: 'name', label: editing ? 'Name' : 'Name (optional)', value: v.name, maxlength: 100, required: editing, hint: editing ? undefined : 'Default: the URL.' })}
   </div>
@@ -648,5 +648,5 @@ export function outboundCard(directory: Directory, targets: TargetView[], webhoo
     ${webhooks.map((w) => item('webhook', w.name, webhookPath(directory, w), w))}
   </ul>
   <p class="muted small">${plural(targets.length, 'target')}, ${plural(webhooks.length, 'webhook')}.</p>
-  <a class="button primary" href="${configure}">Configure</a>`;
+  <a class="button primary" href="${configure}">Configure outbound</a>`;
 }

@@ -2,10 +2,12 @@ import type { LogEntry } from '../../directory/provisioning-log.js';
 import type { Directory } from '../../directory/tenants.js';
 import { CLIENT_LABELS, type ClientName } from '../../protocol/clients.js';
 import { callsChart, dailyTotals } from '../chart.js';
-import { badge, emptyState, formatNumber, statusBadge, timeAgo } from '../components.js';
+import { emptyState, formatNumber, statusBadge, timeAgo } from '../components.js';
 import { html, query, type Html } from '../html.js';
 import { directoryPath, pageHead } from '../layout.js';
 import type { HourBucket } from '../read-model.js';
+import type { TargetView, WebhookView } from '../../outbound/types.js';
+import { outboundCard } from './outbound.js';
 
 export interface OverviewData {
   directory: Directory;
@@ -21,6 +23,9 @@ export interface OverviewData {
   series: HourBucket[];
   recentFailures: LogEntry[];
   days: number;
+  /** Outbound SCIM targets and webhooks, with their delivery state. */
+  targets?: TargetView[];
+  webhooks?: WebhookView[];
 }
 
 export function clientLabel(client: string | null | undefined): string {
@@ -46,8 +51,7 @@ export function overviewPage(d: OverviewData): Html {
   </section>
   <section class="card" aria-labelledby="outbound-title">
     <h2 id="outbound-title" class="flow">Roster <span class="arrow" aria-hidden="true">→</span><span class="visually-hidden">to</span> other apps <span class="muted small">(SCIM client and webhooks)</span></h2>
-    <p>${badge('neutral', 'Not set up')}</p>
-    <p class="muted">Outbound sync and webhooks will deliver every change recorded in this directory to your applications. Until then, applications read people and roles from Roster's SCIM API.</p>
+    ${outboundCard(d.directory, d.targets ?? [], d.webhooks ?? [])}
   </section>
 </div>
 <h2 class="visually-hidden">Counts</h2>

@@ -3,6 +3,7 @@ import { ScimError } from '../../protocol/errors.js';
 import type { ConsoleDeps } from '../context.js';
 import { inboundRoutes } from './inbound.js';
 import { logRoutes } from './log.js';
+import { outboundRoutes } from './outbound.js';
 import { overviewRoutes } from './overview.js';
 import { peopleRoutes } from './people.js';
 import { rolesRoutes } from './roles.js';
@@ -19,6 +20,7 @@ export async function directoryRoutes(app: FastifyInstance, deps: ConsoleDeps): 
   });
   await overviewRoutes(app, deps);
   await inboundRoutes(app, deps);
+  await outboundRoutes(app, deps);
   await peopleRoutes(app, deps);
   await rolesRoutes(app, deps);
   await logRoutes(app, deps);

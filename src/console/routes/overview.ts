@@ -20,7 +20,8 @@ export async function overviewRoutes(app: FastifyInstance, deps: ConsoleDeps): P
     const log = provisioningLogOf(request);
     const now = new Date();
     const start = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000 - (DAYS * 24 - 1) * 3_600_000);
-    const [people, active, blocked, roles, tokens, last, failures, buckets, deleted] = await Promise.all([
+    const outbound = deps.outbound(request);
+    const [people, active, blocked, roles, tokens, last, failures, buckets, deleted, targets, webhooks] = await Promise.all([
       counting(),
       counting('active eq true'),
       counting('active eq false'),
@@ -30,6 +31,8 @@ export async function overviewRoutes(app: FastifyInstance, deps: ConsoleDeps): P
       log?.query(directory.id, { limit: 5, status: { min: 400, max: 599 } }),
       readModel.callsPerHour(directory.id, start),
       queries.deleted(directory.id, { limit: 0 }).then((r) => r.total),
+      outbound.targets.list(directory),
+      outbound.webhooks.list(directory),
     ]);
     const series = hourSeries(buckets, start, DAYS * 24);
     const dayAgo = new Date(now.getTime() - 24 * 3_600_000).toISOString().slice(0, 13);
@@ -51,6 +54,8 @@ export async function overviewRoutes(app: FastifyInstance, deps: ConsoleDeps): P
       series,
       recentFailures: failures?.entries ?? [],
       days: DAYS,
+      targets,
+      webhooks,
     });
     return sendHtml(reply, page(await pageContext(request, reply, deps), { title: `${directory.name}: overview`, section: 'overview', body }));
   });
