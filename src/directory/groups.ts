@@ -155,7 +155,7 @@ export class Groups {
         last_modified: new Date(Math.max(Date.now(), Date.parse(current.last_modified))).toISOString(),
         version: current.version + 1,
       };
-      const written = await this.write(async (tx) => {
+      const written = await this.write<GroupRow | undefined | typeof UNCHANGED>(async (tx) => {
         let update = tx
           .updateTable('groups')
           .set({ last_modified: next.last_modified, version: sql`version + 1` })
@@ -170,6 +170,8 @@ export class Groups {
         const result = await update.executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return undefined;
         const { added, removed } = await applyMemberChanges(tx, dir, id, changes, this.lockRows);
+        // Adding present members or removing absent ones changes nothing: no new version, no history entry.
+        if (!docChanged && added.length === 0 && removed.length === 0) throw UNCHANGED;
         const entries: ChangeEntry[] = [];
         if (docChanged) {
           entries.push({ resourceType: 'Group', resourceId: id, resourceName: next.display_name, event: 'group.updated', data: { changes: maskSecrets(diffDocs(JSON.parse(current.doc), doc), schemasOf(scope.directory).group) } });
@@ -183,6 +185,7 @@ export class Groups {
         await recordChanges(tx, dir, scope.actor, entries);
         return this.find(tx, dir, id);
       });
+      if (written === UNCHANGED) return presentGroup(current, scope.base, await members());
       if (written) return presentGroup(written, scope.base, await members());
       if (ifMatch !== undefined) checkIfMatch(ifMatch, -1);
       if (attempt >= 5) throw new ScimError(409, undefined, 'The group changed concurrently too often; try again');
@@ -197,10 +200,14 @@ export class Groups {
     try {
       return await inTransaction(this.storage, work);
     } catch (error) {
+      if (error === UNCHANGED) return UNCHANGED as T;
       throw uniquenessError(error, 'Group') ?? error;
     }
   }
 }
+
+/** Thrown inside a transaction to roll back a write that turned out to change nothing. */
+const UNCHANGED = Symbol('unchanged');
 
 function memberEntries(group: GroupRow, event: 'group.member_added' | 'group.member_removed', members: Member[]): ChangeEntry[] {
   return members.map((m) => ({
