@@ -1,3 +1,4 @@
+import { setValueLimits } from '../protocol/attribute-limits.js';
 import { userInfo } from 'node:os';
 import { Option } from 'commander';
 import type { Scope } from '../directory/context.js';
@@ -11,6 +12,9 @@ export const jsonOption = () => new Option('--json', 'print machine-readable JSO
 /** Opens the database (migrating it), runs one command's work, and closes it again. */
 export async function withRoster<T>(flags: { database?: string }, work: (roster: Roster, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig({ database: flags.database });
+  // The same value limits as the server, so `roster import` refuses what a SCIM client would be refused.
+  const { maxIndexedValueBytes, maxValuesPerAttribute } = config.operations.limits;
+  setValueLimits({ maxIndexedValueBytes, maxValuesPerAttribute });
   const storage = openStorage(config.databaseUrl);
   try {
     await migrate(storage);

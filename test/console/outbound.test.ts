@@ -183,6 +183,7 @@ describe.skipIf((!hasChromium && !process.env.CI) || backend !== 'sqlite')('admi
     await expect.poll(() => progress.innerText(), { timeout: 30_000 }).toMatch(/Finished[\s\S]*Full sync finished/);
     expect(await page.getByRole('region', { name: 'What the sync changed' }).innerText()).toMatch(/People created\s+1/);
     expect((await second.scim('GET', filter)).body.totalResults).toBe(1);
+    expect(await progress.getByRole('button', { name: 'Run it again' }).isVisible()).toBe(true);
     await expectAccessible(page, 'full sync progress');
     await screenshot(page, 'outbound-full-sync');
   });

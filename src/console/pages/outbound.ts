@@ -496,28 +496,24 @@ export function syncProgress(d: SyncPageData): Html {
     </table></div>
     ${state.error ? html`<p class="wrap">First error: ${state.error}</p>` : ''}`
     : ''}
-  ${live ? html`<p class="muted small">This page updates itself every two seconds (with JavaScript); otherwise <a href="${base}/sync">reload it</a>.</p>` : ''}
+  ${live
+    ? html`<p class="muted small">This page updates itself every two seconds (with JavaScript); otherwise <a href="${base}/sync">reload it</a>.</p>`
+    : html`<form method="post" action="${base}/sync">
+    ${csrfField(d.csrfToken)}
+    <div class="field"><input type="hidden" name="dryRun" value="off"><label class="checkbox"><input type="checkbox" id="sync-again-dry-run" name="dryRun" value="on"> Dry run: only count what would change</label></div>
+    <div class="form-actions"><button type="submit" class="primary">${state ? 'Run it again' : 'Start full sync'}</button><a class="button" href="${base}">Back to ${d.target.name}</a></div>
+  </form>`}
 </section>`;
 }
 
 export function syncPage(d: SyncPageData): Html {
   const base = targetPath(d.directory, d.target);
-  const state = d.target.state.fullSync.state;
-  const live = state?.status === 'requested' || state?.status === 'running';
   return html`${pageHead({
     breadcrumbs: html`<a href="${outboundPath(d.directory)}">Outbound</a> / <a href="${base}">${d.target.name}</a> / full sync`,
     title: html`Full sync of ${d.target.name}`,
     subtitle: html`Target <span class="mono">${d.target.url}</span>`,
   })}
-${syncProgress(d)}
-${live
-  ? ''
-  : html`<form method="post" action="${base}/sync" class="card" aria-labelledby="again-title">
-  <h2 id="again-title">Run it again</h2>
-  ${csrfField(d.csrfToken)}
-  <div class="field"><input type="hidden" name="dryRun" value="off"><label class="checkbox"><input type="checkbox" id="sync-again-dry-run" name="dryRun" value="on"> Dry run: only count what would change</label></div>
-  <div class="form-actions"><button type="submit" class="primary">Start full sync</button><a class="button" href="${base}">Back to ${d.target.name}</a></div>
-</form>`}`;
+${syncProgress(d)}`;
 }
 
 // ---- webhooks ----
