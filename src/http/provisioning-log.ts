@@ -6,6 +6,7 @@ import type { Roster } from '../directory/roster.js';
 import type { Directory, TokenInfo } from '../directory/tenants.js';
 import { recognizeClient, type ClientName, type Recognition } from '../protocol/clients.js';
 import { clip, describeRequest } from './request-summary.js';
+import { sentBodies } from './scim-reply.js';
 
 // Records every SCIM request in the provisioning log. Everything here runs after the answer is on its way
 // (onResponse), except two cheap steps: noting the response payload (onSend) and recognising the client while
@@ -168,7 +169,7 @@ export function installProvisioningLog(app: FastifyInstance, roster: Roster, opt
       body: request.body,
       status,
       location: typeof location === 'string' ? location : undefined,
-      response: status < 400 && request.method !== 'DELETE' ? readJson(payload, MAX_READ_RESPONSE) : undefined,
+      response: status < 400 && request.method !== 'DELETE' ? (sentBodies.get(request) ?? readJson(payload, MAX_READ_RESPONSE)) : undefined,
     });
     const error = status >= 400 ? errorOf(payload) : undefined;
     const secrets = secretsIn(request.body);

@@ -1,13 +1,18 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/errors.js';
 import { isUnavailable } from '../storage/errors.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
+/** The body object behind each SCIM answer, so the provisioning log reads it without parsing the text again. */
+export const sentBodies = new WeakMap<FastifyRequest, unknown>();
+
 /** Sends a SCIM body; every SCIM response, errors included, is application/scim+json. */
 export function sendScim(reply: FastifyReply, status: number, body?: unknown): FastifyReply {
   reply.code(status).type(SCIM_CONTENT_TYPE);
-  return body === undefined ? reply.send() : reply.send(JSON.stringify(body));
+  if (body === undefined) return reply.send();
+  sentBodies.set(reply.request, body);
+  return reply.send(JSON.stringify(body));
 }
 
 export function sendError(reply: FastifyReply, error: ScimError): FastifyReply {
