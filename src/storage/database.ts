@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type SqliteDatabase, type Transaction } from 'kysely';
 import { GroupCommit } from './group-commit.js';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as provisioningLog from './migrations/002-provisioning-log.js';
 import * as jobLeases from './migrations/003-job-leases.js';
@@ -34,7 +35,9 @@ export const fold = (value: string) => value.toLowerCase();
  */
 export function openStorage(url: string): Storage {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({
+    // Loaded only for PostgreSQL: an embedded SQLite server does not carry the driver in memory.
+    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    const pool = new Pool({
       connectionString: url,
       max: Number(process.env.ROSTER_DB_POOL_SIZE ?? 10),
       // Fail fast when the database is unreachable: requests answer 503 instead of hanging.
