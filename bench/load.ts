@@ -193,10 +193,10 @@ async function insertChunks<T extends 'users' | 'user_emails' | 'memberships' | 
   }
 }
 
-/** SQLite: checkpoint the WAL so the server starts on a clean file. PostgreSQL: statistics, as autovacuum would. */
+/** SQLite: checkpoint the WAL so the server starts on a clean file. PostgreSQL: statistics and dead row versions, as autovacuum would. */
 async function finish(storage: Storage): Promise<void> {
   if (storage.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(storage.db);
-  else await sql`analyze`.execute(storage.db);
+  else await sql`vacuum analyze`.execute(storage.db);
 }
 
 function parseArgs(argv: string[]): Record<string, string> {

@@ -62,4 +62,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     end $$`.execute(db);
   await sql`create trigger users_blocks after insert or delete or update of deleted_at on users
     for each row execute function roster_user_blocks()`.execute(db);
+  // A few hundred rows, each updated by every create and delete in its block: room on the page for HOT updates,
+  // and vacuum after a few hundred dead versions rather than after a fifth of the table (dead versions of these
+  // rows made reading the counts take 80 ms after a bulk load, 0.3 ms once vacuumed).
+  await sql`alter table user_blocks set (fillfactor = 50, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 500,
+    autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 500)`.execute(db);
 }
