@@ -71,7 +71,7 @@ export default async function adminConsole(app: FastifyInstance, options: Consol
   });
 
   // The security-headers plugin gives every answer the JSON API's CSP (which allows nothing); the console's pages
-  // need their own stylesheet and scripts. Headers set here win over those helmet set on the raw response.
+  // need their own stylesheet and scripts. Headers set here, at send time, win over those set at the request.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('content-security-policy', CONSOLE_CONTENT_SECURITY_POLICY);
     reply.header('x-robots-tag', 'noindex');

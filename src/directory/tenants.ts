@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/errors.js';
+import { prepared } from '../storage/prepared.js';
 import type { DirectoriesTable, TokensTable } from '../storage/tables.js';
 
 export type Directory = DirectoriesTable;
@@ -16,9 +17,23 @@ export const newToken = () => `rst_${randomBytes(32).toString('base64url')}`;
 
 export class TenantError extends Error {}
 
+// Every SCIM request looks both up: built and compiled once (storage/prepared.ts).
+const directoryBySlug = prepared<[slug: string], Directory>((db, slot) => db.selectFrom('directories').selectAll().where('slug', '=', slot(0)));
+const tokenByHash = prepared<[directoryId: string, hash: string], TokenInfo>((db, slot) =>
+  db
+    .selectFrom('tokens')
+    .select(['directory_id', 'id', 'label', 'scope', 'created', 'last_used_at', 'revoked_at'])
+    .where('directory_id', '=', slot(0))
+    .where('hash', '=', slot(1)),
+);
+
 /** Directories (tenants) and their inbound SCIM tokens. */
 export class Tenants {
   constructor(private readonly storage: Storage) {}
+
+  private get dialect() {
+    return this.storage.dialect;
+  }
 
   private get db() {
     return this.storage.db;
@@ -35,8 +50,8 @@ export class Tenants {
     return directory;
   }
 
-  findDirectory(slug: string): Promise<Directory | undefined> {
-    return this.db.selectFrom('directories').selectAll().where('slug', '=', slug).executeTakeFirst();
+  async findDirectory(slug: string): Promise<Directory | undefined> {
+    return (await directoryBySlug(this.db, this.dialect, slug))[0];
   }
 
   async requireDirectory(slug: string): Promise<Directory> {
@@ -94,12 +109,7 @@ export class Tenants {
    * token fails at once on every instance. Last use is recorded at most once a minute to keep reads cheap.
    */
   async authenticate(directory: Directory, token: string): Promise<TokenInfo | undefined> {
-    const row = await this.db
-      .selectFrom('tokens')
-      .select(['directory_id', 'id', 'label', 'scope', 'created', 'last_used_at', 'revoked_at'])
-      .where('directory_id', '=', directory.id)
-      .where('hash', '=', hashToken(token))
-      .executeTakeFirst();
+    const [row] = await tokenByHash(this.db, this.dialect, directory.id, hashToken(token));
     if (!row || row.revoked_at) return undefined;
     const now = new Date();
     if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {

@@ -5,6 +5,7 @@ import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
 import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
 import { fold, type Storage } from '../storage/database.js';
+import { prepared } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
@@ -28,6 +29,10 @@ const USER_COLUMNS = [
   'directory_id', 'id', 'user_name', 'user_name_ci', 'external_id', 'display_name', 'active',
   'created', 'last_modified', 'version', 'doc', 'password_hash', 'deleted_at',
 ] as const;
+
+const findLiveUser = prepared<[directoryId: string, id: string], UserRow>((db, slot) =>
+  db.selectFrom('users').select(USER_COLUMNS).where('directory_id', '=', slot(0)).where('id', '=', slot(1)).where('deleted_at', 'is', null),
+);
 
 /** What a read should include besides the document; `true`/`false` is shorthand for groups with roles / roles only. */
 export type UserReadOptions = boolean | { groups?: boolean; roles?: boolean };
@@ -285,14 +290,8 @@ export class Users {
     }
   }
 
-  private find(db: Db, scope: Scope, id: string): Promise<UserRow | undefined> {
-    return db
-      .selectFrom('users')
-      .select(USER_COLUMNS)
-      .where('directory_id', '=', scope.directory.id)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+  private async find(db: Db, scope: Scope, id: string): Promise<UserRow | undefined> {
+    return (await findLiveUser(db, this.storage.dialect, scope.directory.id, id))[0];
   }
 
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {

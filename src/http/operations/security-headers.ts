@@ -1,34 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-// Security headers on every response. The SCIM API serves JSON only, so its Content-Security-Policy allows
-// nothing at all; the console will register its own policy for its routes (route option `helmet`, see
-// @fastify/helmet). Responses hold personal data: no cache may keep them (`Cache-Control: no-store`, unless a
-// route set its own).
-export const API_CONTENT_SECURITY_POLICY = {
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'none'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-    formAction: ["'none'"],
-  },
-};
+// Security headers on every response: the set helmet gives, written once as constants. (@fastify/helmet built
+// its middleware chain on every request, 6% of the CPU of a health check.) The SCIM API serves JSON only, so its
+// Content-Security-Policy allows nothing at all; the console sets its own policy for its pages. Responses hold
+// personal data: no cache may keep them (`Cache-Control: no-store`, unless a route sets its own, which wins
+// because it is set later).
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  // Browsers ignore HSTS over plain HTTP; behind a TLS proxy or with --tls-cert it pins HTTPS for a year.
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+  'cache-control': 'no-store',
+});
 
 async function securityHeaders(app: FastifyInstance): Promise<void> {
-  // Loaded here, when a server starts, rather than by every CLI command.
-  const { default: helmet } = await import('@fastify/helmet');
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: API_CONTENT_SECURITY_POLICY,
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    referrerPolicy: { policy: 'no-referrer' },
-    // Browsers ignore HSTS over plain HTTP; behind a TLS proxy or with --tls-cert it pins HTTPS for a year.
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(SECURITY_HEADERS);
+    done();
   });
 }
 
