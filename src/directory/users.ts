@@ -442,6 +442,11 @@ interface Block {
   live: number;
 }
 
+/** The number of live (not soft-deleted) users of a directory, from the block counts: no scan of the users. */
+export async function countLiveUsers(db: Db, directoryId: string): Promise<number> {
+  return (await liveBlocks(db, directoryId)).reduce((sum, b) => sum + b.live, 0);
+}
+
 async function liveBlocks(db: Db, directoryId: string): Promise<Block[]> {
   const rows = await db.selectFrom('user_blocks').select(['block', 'live']).where('directory_id', '=', directoryId).where('live', '>', 0).orderBy('block').execute();
   return rows.map((r) => ({ block: Number(r.block), live: Number(r.live) }));
