@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { environmentWithFile } from './operations/config-file.js';
+import { OutboundSettingsError, readOutboundSettings } from './outbound/settings.js';
 import { readOperationsSettings, type OperationsSettings } from './operations/settings.js';
 
 // Settings come from flags, then the environment, then these defaults; each is validated with a clear message.
@@ -54,12 +55,24 @@ export function loadConfig(flags: ConfigFlags = {}, processEnv: Record<string, s
     ...(file?.problems ?? []),
     ...(result.success ? [] : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)),
     ...operations.problems,
+    ...outboundProblems(env),
   ];
   if (!result.success || problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return { ...result.data, operations: operations.settings, ...(configFile ? { configFile } : {}) };
 }
 
 export class ConfigError extends Error {}
+
+/** Outbound sync's settings are read when its worker starts; a bad one is reported here with the rest. */
+function outboundProblems(env: Record<string, string | undefined>): string[] {
+  try {
+    readOutboundSettings(env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof OutboundSettingsError)) throw error;
+    return error.message.split('\n').slice(1);
+  }
+}
 
 /** The origin printed in SCIM base URLs when no public URL is configured. */
 export function publicOrigin(config: Config): string {

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { SETTING_NAMES } from './settings.js';
+import { SECRET_SETTINGS, SETTING_NAMES } from './settings.js';
 
 // The optional config file (ROSTER_CONFIG_FILE or --config): the same ROSTER_* names as the environment, either
 // as an env file (`ROSTER_PORT=8080`, `#` comments, optional quotes) or as a JSON object when the name ends in
@@ -31,9 +31,10 @@ export function readConfigFile(path: string): ConfigFile {
     else file.values[name] = value;
   }
   try {
-    // Config files may hold the bootstrap or metrics token: warn when anyone on the machine can read them.
-    if ((statSync(path).mode & 0o004) !== 0 && Object.keys(file.values).some((k) => /TOKEN/.test(k))) {
-      file.warnings.push(`config file ${path} holds a token and is readable by every user (chmod 600 it)`);
+    // Config files may hold secrets (the bootstrap or metrics token, the key that seals outbound credentials):
+    // warn when anyone on the machine can read them.
+    if ((statSync(path).mode & 0o004) !== 0 && Object.keys(file.values).some((k) => SECRET_SETTINGS.has(k))) {
+      file.warnings.push(`config file ${path} holds a secret and is readable by every user (chmod 600 it)`);
     }
   } catch {
     // already reported above

@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       ROSTER_METRICS_TOKEN: 'short',
       ROSTER_PAGE_SIZE: '5000',
       ROSTER_TLS_CERT: join(folder, 'missing.pem'),
+      ROSTER_OUTBOUND_POLL_MS: 'often',
     });
     for (const expected of [
       'port:',
@@ -86,6 +87,7 @@ describe('loadConfig', () => {
       'ROSTER_METRICS_TOKEN: must be at least 16 characters',
       'ROSTER_PAGE_SIZE: must not be larger than ROSTER_MAX_RESULTS',
       'give both the certificate and the key',
+      'ROSTER_OUTBOUND_POLL_MS: must be a whole number from 10',
     ]) {
       expect(message).toContain(expected);
     }
