@@ -57,6 +57,7 @@ describe('roster CLI', () => {
     const created = await rosterJson('token', 'create', '--directory', 'acme', '--label', 'Okta prod', '--scope', 'scim:read');
     expect(created.token).toMatch(/^rst_[A-Za-z0-9_-]{43}$/);
     expect(created).toMatchObject({ label: 'Okta prod', scope: 'scim:read', directory: 'acme' });
+    expect(created.baseUrl).toMatch(/\/d\/acme\/scim\/v2$/);
     const listed = await rosterJson('token', 'list', '--directory', 'acme');
     expect(listed).toHaveLength(1);
     expect(JSON.stringify(listed)).not.toContain(created.token);
@@ -64,6 +65,10 @@ describe('roster CLI', () => {
     expect(await rosterJson('token', 'revoke', created.id, '--directory', 'acme')).toEqual({ id: created.id, revoked: true });
     expect((await rosterJson('token', 'list', '--directory', 'acme'))[0].revoked_at).not.toBeNull();
     expect((await rosterFails('token', 'revoke', created.id, '--directory', 'acme')).stderr).toContain('No active token');
+    // An application token is for the change feed and password check, not SCIM: it is shown with the API's URL.
+    const feed = await rosterJson('token', 'create', '--directory', 'acme', '--label', 'HR app', '--scope', 'changes:read');
+    expect(feed.baseUrl).toMatch(/\/d\/acme\/api\/v1$/);
+    expect(await rosterJson('token', 'revoke', feed.id, '--directory', 'acme')).toEqual({ id: feed.id, revoked: true });
     expect((await rosterFails('token', 'create', '--label', 'x', '--scope', 'admin')).code).toBe(1);
     expect((await rosterFails('token', 'list', '--directory', 'nope')).stderr).toContain('No directory "nope"');
   });

@@ -17,9 +17,13 @@ export function tokenCommands(program: Command): void {
       withRoster(flags, async (roster, config) => {
         const dir = await roster.tenants.requireDirectory(flags.directory);
         const { info, token: value } = await roster.tenants.createToken(dir, { label: flags.label, scope: flags.scope });
-        const baseUrl = scimBaseUrl(publicOrigin(config), dir.slug);
+        // SCIM tokens go with the SCIM base URL; application tokens (change feed, password check) with /api/v1.
+        const scim = info.scope === 'scim:read' || info.scope === 'scim:write';
+        const origin = publicOrigin(config);
+        const baseUrl = scim ? scimBaseUrl(origin, dir.slug) : `${origin}${dir.slug === 'default' ? '' : `/d/${dir.slug}`}/api/v1`;
+        const label = scim ? 'SCIM base URL:' : 'API base URL: ';
         print(flags.json, { id: info.id, label: info.label, scope: info.scope, directory: dir.slug, baseUrl, token: value },
-          `Created token ${info.id} (${info.scope}) for directory ${dir.slug}\n  SCIM base URL:  ${baseUrl}\n  Bearer token:   ${value}\n(shown once: only its hash is stored)`);
+          `Created token ${info.id} (${info.scope}) for directory ${dir.slug}\n  ${label}  ${baseUrl}\n  Bearer token:   ${value}\n(shown once: only its hash is stored)`);
       }),
     );
   token
