@@ -74,21 +74,7 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
     const grant = (userId: string, role: string, source: string) => {
       if (role) grants.push({ directory_id: directoryId, user_id: userId, role, source });
     };
-    for (const user of users) {
-      const doc = JSON.parse(user.doc) as Record<string, unknown>;
-      for (const entry of Array.isArray(doc.roles) ? doc.roles : []) {
-        const value = (entry as { value?: unknown }).value;
-        if (typeof value === 'string') grant(user.id, roleName(value), 'idp');
-      }
-      const resource = { ...doc, id: user.id, meta: { resourceType: 'User', created: user.created, lastModified: user.last_modified } };
-      for (const rule of rules) {
-        try {
-          if (matchesFilter(rule.parsed, resource, context)) grant(user.id, rule.role, `rule:${rule.id}`);
-        } catch {
-          // A rule that names an attribute this user's schema lacks grants nothing.
-        }
-      }
-    }
+    for (const user of users) ownRoles(user, rules, context, grant);
     const mapped = await sql<{ user_id: string; role: string; group_id: string }>`
       with recursive reach(user_id, group_id) as (
         select member_id, group_id from memberships
@@ -106,6 +92,48 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
     const unique = new Map(grants.map((g) => [`${g.user_id}\u0000${g.role}\u0000${g.source}`, g]));
     const rows = [...unique.values()];
     for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
+  }
+}
+
+/**
+ * The roles of a user created in this transaction: its own `roles` and the rules only, since a new user is in
+ * no group yet and has no roles to replace. Returns its effective roles.
+ */
+export async function grantNewUserRoles(db: Db, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
+  const rules = compileRules(await db.selectFrom('role_rules').selectAll().where('directory_id', '=', directoryId).execute());
+  const grants = new Map<string, { directory_id: string; user_id: string; role: string; source: string }>();
+  ownRoles(user, rules, resourceContext(schema), (userId, role, source) => {
+    if (role) grants.set(`${role}\u0000${source}`, { directory_id: directoryId, user_id: userId, role, source });
+  });
+  const rows = [...grants.values()];
+  if (rows.length === 0) return [];
+  for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
+  // Read back, so the order is the database's, as on every later read.
+  return (await effectiveRolesOf(db, directoryId, [user.id])).get(user.id) ?? [];
+}
+
+interface RoleSubject {
+  id: string;
+  doc: string;
+  external_id: string | null;
+  created: string;
+  last_modified: string;
+}
+
+/** Roles a user holds by itself: those its IdP sent in `roles`, and those of the attribute rules it matches. */
+function ownRoles(user: RoleSubject, rules: ReturnType<typeof compileRules>, context: ReturnType<typeof resourceContext>, grant: (userId: string, role: string, source: string) => void): void {
+  const doc = JSON.parse(user.doc) as Record<string, unknown>;
+  for (const entry of Array.isArray(doc.roles) ? doc.roles : []) {
+    const value = (entry as { value?: unknown }).value;
+    if (typeof value === 'string') grant(user.id, roleName(value), 'idp');
+  }
+  const resource = { ...doc, id: user.id, meta: { resourceType: 'User', created: user.created, lastModified: user.last_modified } };
+  for (const rule of rules) {
+    try {
+      if (matchesFilter(rule.parsed, resource, context)) grant(user.id, rule.role, `rule:${rule.id}`);
+    } catch {
+      // A rule that names an attribute this user's schema lacks grants nothing.
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { diffDocs, maskSecrets, recordChanges, type ChangeEntry } from './histor
 import { compileList, encodeCursor, pageQuery } from './listing.js';
 import { hashPassword } from './passwords.js';
 import { policyOf, requireAllowed, type DirectoryPolicy } from './policies.js';
-import { effectiveRolesOf, recomputeRoles } from './roles.js';
+import { effectiveRolesOf, grantNewUserRoles, recomputeRoles } from './roles.js';
 import { schemasOf } from './schemas.js';
 import { newId } from './ids.js';
 import { inTransaction } from './transactions.js';
@@ -64,15 +64,17 @@ export class Users {
       password_hash: passwordHash,
       deleted_at: null,
     };
-    await this.write(async (tx) => {
+    const roles = await this.write(async (tx) => {
       await tx.insertInto('users').values(row).execute();
-      await writeEmails(tx, row.directory_id, row.id, doc);
-      await recomputeRoles(tx, row.directory_id, schema, [row.id]);
+      await writeEmails(tx, row.directory_id, row.id, doc, true);
+      const granted = await grantNewUserRoles(tx, row.directory_id, schema, row);
       await recordChanges(tx, row.directory_id, scope.actor, [
         { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: maskSecrets(diffDocs({}, doc), schema) } },
       ]);
+      return granted;
     });
-    return this.present(this.storage.db, scope, row, { groups: true, roles: true });
+    // A new user is in no group yet: nothing to read back.
+    return presentUser(row, scope.base, [], extensionIds(scope), roles);
   }
 
   async get(scope: Scope, id: string, read: UserReadOptions = true): Promise<ScimResource> {
@@ -360,8 +362,8 @@ function columnsFor(doc: ResourceDoc) {
   };
 }
 
-async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc): Promise<void> {
-  await tx.deleteFrom('user_emails').where('directory_id', '=', directoryId).where('user_id', '=', userId).execute();
+async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc, fresh = false): Promise<void> {
+  if (!fresh) await tx.deleteFrom('user_emails').where('directory_id', '=', directoryId).where('user_id', '=', userId).execute();
   const emails = (doc.emails as Record<string, unknown>[] | undefined) ?? [];
   // Batches keep each statement under the databases' bound-parameter limits.
   for (let start = 0; start < emails.length; start += 500) {
