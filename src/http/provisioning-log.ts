@@ -6,6 +6,7 @@ import type { Roster } from '../directory/roster.js';
 import type { Directory, TokenInfo } from '../directory/tenants.js';
 import { recognizeClient, type ClientName, type Recognition } from '../protocol/clients.js';
 import { clip, describeRequest } from './request-summary.js';
+import { redactUrl } from './redact-url.js';
 import { sentBodies } from './scim-reply.js';
 
 // Records every SCIM request in the provisioning log. Everything here runs after the answer is on its way
@@ -30,7 +31,6 @@ export interface ProvisioningLogHttpOptions {
 const MOUNT = /^\/(?:scim\/v2|d\/([^/?#]+)\/scim\/v2)(?=[/?#]|$)/;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-const SECRET_PARAM = /token|secret|passw|pwd|api[-_]?key|^key$|auth|signature|^sig$|^code$/i;
 /** Bulk runs each operation through fastify's inject, whose requests carry this User-Agent. */
 const INJECTED_AGENT = 'lightMyRequest';
 const MAX_READ_RESPONSE = 256 * 1024;
@@ -245,31 +245,7 @@ function errorOf(payload: unknown): { detail?: string; scimType?: string } | und
   };
 }
 
-/** Query parameters that look like credentials are blanked; so is a filter that names a password. */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = url
-    .slice(q + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const rawName = eq < 0 ? pair : pair.slice(0, eq);
-      const name = safeDecode(rawName);
-      const value = eq < 0 ? '' : safeDecode(pair.slice(eq + 1).replace(/\+/g, ' '));
-      if (SECRET_PARAM.test(name) || (/^filter$/i.test(name) && /passw/i.test(value))) return `${rawName}=[redacted]`;
-      return pair;
-    });
-  return `${url.slice(0, q)}?${params.join('&')}`;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+export { redactUrl };
 
 /** Passwords a request body carries (POST/PUT `password`, PATCH values), to scrub from anything recorded. */
 function secretsIn(body: unknown): string[] {
