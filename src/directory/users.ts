@@ -111,8 +111,11 @@ export class Users {
     const rows = cursorMode ? page.slice(0, options.count) : page;
     const nextCursor = cursorMode && page.length > options.count ? encodeCursor(Number(rows[rows.length - 1].seq)) : undefined;
     const ids = rows.map((r) => r.id);
-    const roles = read.roles ? await effectiveRolesOf(db, dir, ids) : undefined;
-    const groups = read.groups ? await groupsOfUsers(db, dir, ids) : undefined;
+    // Independent reads: on PostgreSQL they run on two connections at once.
+    const [roles, groups] = await Promise.all([
+      read.roles ? effectiveRolesOf(db, dir, ids) : undefined,
+      read.groups ? groupsOfUsers(db, dir, ids) : undefined,
+    ]);
     const resources = rows.map((row) => presentUser(row, scope.base, groups ? (groups.get(row.id) ?? []) : undefined, extensionIds(scope), roles?.get(row.id) ?? []));
     return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
   }
@@ -297,8 +300,10 @@ export class Users {
   }
 
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
-    const groups = read.groups ? await groupsOf(db, scope.directory.id, row.id) : undefined;
-    const roles = read.roles ? (await effectiveRolesOf(db, scope.directory.id, [row.id])).get(row.id) ?? [] : undefined;
+    const [groups, roles] = await Promise.all([
+      read.groups ? groupsOf(db, scope.directory.id, row.id) : undefined,
+      read.roles ? effectiveRolesOf(db, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
+    ]);
     return presentUser(row, scope.base, groups, extensionIds(scope), roles);
   }
 
