@@ -6,6 +6,7 @@ import { dateTime, emptyState, selectField, statusBadge, timeAgo } from '../comp
 import { html, query, type Html } from '../html.js';
 import { directoryPath, pageHead } from '../layout.js';
 import { clientLabel } from './overview.js';
+import { logTable } from './person.js';
 
 export interface LogFilters {
   user?: string;
@@ -61,18 +62,7 @@ export function logPage(d: LogData): Html {
 ${d.error ? html`<div class="flash error" role="alert">${d.error}</div>` : ''}
 ${d.entries.length === 0
   ? filtered ? emptyState('No calls match', html`<p><a href="${path}">Clear the filters</a></p>`) : emptyState('No calls yet', html`<p>Calls appear here as soon as an identity provider uses a token of this directory.</p>`)
-  : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Provisioning calls"><table>
-    <thead><tr><th scope="col">When</th><th scope="col">Client</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col" class="num">Duration</th></tr></thead>
-    <tbody>${d.entries.map(
-      (e) => html`<tr>
-      <td class="nowrap">${timeAgo(e.time)}</td>
-      <td>${clientLabel(e.client)}${e.tokenLabel ? html`<span class="sub">${e.tokenLabel}</span>` : ''}</td>
-      <td class="wrap"><a href="${path}/${encodeURIComponent(e.id)}">${e.summary}</a>${e.errorDetail ? html`<span class="sub">${e.errorDetail}</span>` : ''}</td>
-      <td>${statusBadge(e.status)}</td>
-      <td class="num nowrap">${e.durationMs} ms</td>
-    </tr>`,
-    )}</tbody>
-  </table></div>`}
+  : logTable(d.directory, d.entries, 'Provisioning calls')}
 <div class="pager">
   <span>${d.entries.length} ${d.entries.length === 1 ? 'call' : 'calls'} on this page</span>
   <span class="links">

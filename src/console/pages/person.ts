@@ -56,10 +56,11 @@ function attributeList(user: ScimResource): Html {
 </dl>`;
 }
 
+/** Provisioning-log rows as a table: the log page's and a person's page's. */
 export function logTable(directory: Directory, entries: LogEntry[], label: string): Html {
   const path = directoryPath(directory, '/log');
   return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${label}"><table>
-  <thead><tr><th scope="col">When</th><th scope="col">Client</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col" class="num">Time</th></tr></thead>
+  <thead><tr><th scope="col">When</th><th scope="col">Client</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col" class="num">Duration</th></tr></thead>
   <tbody>${entries.map(
     (e) => html`<tr>
     <td class="nowrap">${timeAgo(e.time)}</td>
