@@ -95,7 +95,7 @@ export class Users {
     if (!compiled.where && !compiled.orderBy) {
       // Every live user in creation order: the block counts give the total and where any startIndex falls.
       const blocks = await liveBlocks(db, dir);
-      total = blocks.reduce((sum, b) => sum + b.live, 0);
+      total = liveTotal(blocks);
       if (!cursorMode && options.count > 0 && options.startIndex > 1 && options.startIndex <= total) {
         const start = locate(blocks, options.startIndex - 1, options.sortOrder === 'descending');
         query = query.where('r.seq', start.descending ? '<' : '>=', start.seq);
@@ -451,8 +451,10 @@ interface Block {
 
 /** The number of live (not soft-deleted) users of a directory, from the block counts: no scan of the users. */
 export async function countLiveUsers(db: Db, directoryId: string): Promise<number> {
-  return (await liveBlocks(db, directoryId)).reduce((sum, b) => sum + b.live, 0);
+  return liveTotal(await liveBlocks(db, directoryId));
 }
+
+const liveTotal = (blocks: Block[]) => blocks.reduce((sum, b) => sum + b.live, 0);
 
 async function liveBlocks(db: Db, directoryId: string): Promise<Block[]> {
   const rows = await db.selectFrom('user_blocks').select(['block', 'live']).where('directory_id', '=', directoryId).where('live', '>', 0).orderBy('block').execute();
