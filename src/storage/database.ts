@@ -78,6 +78,15 @@ export function openStorage(url: string): Storage {
   };
 }
 
+/** Statements kept prepared; the oldest goes first. */
+const STATEMENT_CACHE_SIZE = 1000;
+/**
+ * Longer SQL is not kept: it is a multi-row insert (provisioning log batches, membership and change rows) whose
+ * text differs with each row count, and a prepared statement holds memory in proportion to its parameters.
+ * Keeping them grew the process by tens of megabytes (200 log batch sizes alone: about 37 MB).
+ */
+const CACHED_TEXT_LIMIT = 4000;
+
 /**
  * Kysely prepares every query anew; preparing costs more than running an indexed lookup. The same SQL text
  * (values are bound) reuses its statement, unless that one is still being iterated by a streaming read.
@@ -87,11 +96,12 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   return {
     close: () => sqlite.close(),
     prepare(text: string) {
+      if (text.length > CACHED_TEXT_LIMIT) return sqlite.prepare(text);
       const cached = cache.get(text);
       if (cached && !cached.busy) return cached;
       const statement = sqlite.prepare(text);
       if (!cached) {
-        if (cache.size >= 2000) cache.delete(cache.keys().next().value!);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
         cache.set(text, statement);
       }
       return statement;
