@@ -568,6 +568,8 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
     const get = (path: string) => () => fetch(`${server.origin}${path}`, { headers: AUTH, signal: AbortSignal.timeout(120_000) });
     await oneShot('get-big-group-excluded', `GET the ${bigLabel}, excludedAttributes=members`, 21, get(`${groupPath}?excludedAttributes=members`));
     await oneShot('get-big-group', `GET the ${bigLabel} with members`, 3, get(groupPath));
+    // How Okta finds a group before pushing it: a list (filtered by name) that carries the members.
+    await oneShot('list-big-group', `GET /Groups?filter=displayName eq (the ${bigLabel})`, 3, get(`/scim/v2/Groups?filter=${encodeURIComponent(`displayName eq "${BIG_GROUP}"`)}`));
     const memberList = sample.groupPost.map((entry) => ({ value: entry.split('|')[0] }));
     await oneShot('post-group-10k', `POST /Groups with ${memberList.length.toLocaleString('en')} members`, 3, (i) =>
       fetch(`${server.origin}/scim/v2/Groups`, {

@@ -4,6 +4,7 @@ import { applyPatch, type MemberChange } from '../protocol/patch.js';
 import { normalizeResource, type MemberRef, type ResourceDoc } from '../protocol/resource.js';
 import { fold, type Storage } from '../storage/database.js';
 import { uniquenessError } from '../storage/errors.js';
+import { etagFor } from '../protocol/version.js';
 import { presentGroup, type MemberOut } from '../storage/present.js';
 import type { Database, GroupsTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
@@ -73,13 +74,43 @@ export class Groups {
   }
 
   async list(scope: Scope, options: ListOptions, withMembers = true): Promise<{ total: number; resources: ScimResource[]; nextCursor?: string }> {
+    const { total, rows, nextCursor } = await this.page(scope, options);
+    const resources: ScimResource[] = [];
+    for (const row of rows) {
+      resources.push(presentGroup(row, scope.base, withMembers ? await membersOf(this.storage.db, scope.directory.id, row.id) : undefined));
+    }
+    return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /**
+   * A page of groups with their members opened as in `stream`: each group's first page of members is read, and
+   * a group with more is read on while the answer is written. `GET /Groups?filter=displayName eq "..."` (how
+   * Okta finds a group to push) then costs one page of members, not the whole of a 100,000-member group.
+   */
+  async listOpened(scope: Scope, options: ListOptions, pageSize = 1000): Promise<{ total: number; groups: GroupStream[]; nextCursor?: string }> {
+    const { total, rows, nextCursor } = await this.page(scope, options);
+    const groups: GroupStream[] = [];
+    for (const row of rows) {
+      const opened = await openMembers(this.storage.db, scope.directory.id, row.id, pageSize);
+      groups.push({ ...opened, resource: presentGroup(row, scope.base, opened.rest ? undefined : opened.first) });
+    }
+    return { total, groups, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** The group's current version (its ETag), without its members: enough to answer a conditional GET. */
+  async versionOf(scope: Scope, id: string): Promise<string | undefined> {
+    const row = await this.find(this.storage.db, scope.directory.id, id);
+    return row ? etagFor(row.version) : undefined;
+  }
+
+  private async page(scope: Scope, options: ListOptions) {
     const compiled = compileList(schemasOf(scope.directory).group, 'Group', this.storage.dialect, options);
     const db = this.storage.db;
     let countQuery = db.selectFrom('groups as r').select((eb) => eb.fn.countAll<number>().as('n')).where('r.directory_id', '=', scope.directory.id);
     if (compiled.where) countQuery = countQuery.where(compiled.where as never);
     const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
     const cursorMode = options.cursor !== undefined;
-    if (options.count === 0 || (!cursorMode && total < options.startIndex)) return { total, resources: [] };
+    if (options.count === 0 || (!cursorMode && total < options.startIndex)) return { total, rows: [] };
     const page = await pageQuery(
       db.selectFrom('groups as r').select([...GROUP_COLUMNS.map((c) => `r.${c}` as const), 'r.seq']).where('r.directory_id', '=', scope.directory.id),
       compiled,
@@ -87,11 +118,7 @@ export class Groups {
     ).execute();
     const rows = cursorMode ? page.slice(0, options.count) : page;
     const nextCursor = cursorMode && page.length > options.count ? encodeCursor(Number(rows[rows.length - 1].seq)) : undefined;
-    const resources: ScimResource[] = [];
-    for (const row of rows) {
-      resources.push(presentGroup(row, scope.base, withMembers ? await membersOf(db, scope.directory.id, row.id) : undefined));
-    }
-    return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
+    return { total, rows, nextCursor };
   }
 
   async replace(scope: Scope, id: string, body: unknown, ifMatch?: string): Promise<ScimResource> {

@@ -11,7 +11,7 @@ import { schemasOf } from '../directory/schemas.js';
 import { etagMatches } from '../protocol/version.js';
 import { handleBulk } from './bulk.js';
 import type { HttpLimits } from './limits.js';
-import { groupAsStream } from './group-stream.js';
+import { groupAsStream, groupListAsStream } from './group-stream.js';
 import { SCIM_CONTENT_TYPE, sendScim } from './scim-reply.js';
 
 declare module 'fastify' {
@@ -83,10 +83,21 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
   const list = async (kind: Kind, query: ListQuery, request: FastifyRequest, reply: FastifyReply) => {
     const projection = buildProjection(schemaFor(kind, request), query);
     const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
+    const startIndex = query.cursor !== undefined ? 1 : query.startIndex;
+    if (kind === 'Group' && withRefs) {
+      const { total, groups, nextCursor } = await roster.groups.listOpened(request.scope, query);
+      const envelope = listResponse([], { totalResults: total, startIndex, itemsPerPage: groups.length, ...(nextCursor ? { nextCursor } : {}) });
+      if (groups.some((g) => g.rest)) {
+        // A group with more members than one page: the list is written as it is read (group-stream.ts).
+        const { Resources: _none, ...head } = envelope;
+        return reply.code(200).type(SCIM_CONTENT_TYPE).send(groupListAsStream(projection, groups, head, request.scope.base));
+      }
+      return sendScim(reply, 200, { ...envelope, Resources: groups.map((g) => project(projection, g.resource)) });
+    }
     const { total, resources, nextCursor } = await service(kind).list(request.scope, query, withRefs);
     return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), {
       totalResults: total,
-      startIndex: query.cursor !== undefined ? 1 : query.startIndex,
+      startIndex,
       itemsPerPage: resources.length,
       ...(nextCursor ? { nextCursor } : {}),
     }));
@@ -113,10 +124,15 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
     app.get<{ Params: { id: string } }>(`${path}/:id`, async (request, reply) => {
       const projection = reference(kind, request);
       const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
+      const ifNoneMatch = request.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && kind === 'Group' && withRefs) {
+        // Checked before any member is read: an unchanged 100,000-member group costs one row.
+        const current = await roster.groups.versionOf(request.scope, request.params.id);
+        if (current !== undefined && etagMatches(ifNoneMatch, current)) return reply.code(304).header('etag', current).send();
+      }
       const opened = kind === 'Group' && withRefs ? await roster.groups.stream(request.scope, request.params.id) : undefined;
       const resource = opened?.resource ?? (await service(kind).get(request.scope, request.params.id, withRefs));
       const version = (resource.meta as { version: string }).version;
-      const ifNoneMatch = request.headers['if-none-match'];
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, version)) {
         return reply.code(304).header('etag', version).send();
       }

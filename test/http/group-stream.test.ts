@@ -66,6 +66,40 @@ describe('large groups as a stream', () => {
     expect(without.body.displayName).toBe('Everyone "quoted" \u00e9');
   });
 
+  it('lists a page holding the large group with every live member (how Okta finds a group to push)', async () => {
+    const filter = encodeURIComponent('displayName eq "Everyone \\"quoted\\" \u00e9"');
+    const found = await roster.scim('GET', `/Groups?filter=${filter}&startIndex=1&count=100`);
+    expect(found.status).toBe(200);
+    expect(found.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+    expect(found.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, startIndex: 1, itemsPerPage: 1 });
+    expect(found.body.Resources).toHaveLength(1);
+    const byId = await roster.scim('GET', `/Groups/${groupId}`);
+    expect(found.body.Resources[0]).toEqual(byId.body);
+    expect(found.body.Resources[0].members.map((m: { value: string }) => m.value).sort()).toEqual([...live].sort());
+  });
+
+  it('lists every group around the large one, with paging numbers, a cursor and projections', async () => {
+    const all = await roster.scim('GET', '/Groups?sortBy=displayName');
+    expect(all.status).toBe(200);
+    expect(all.body.totalResults).toBe(2);
+    expect(all.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['Everyone "quoted" \u00e9', 'Nested team']);
+    expect(all.body.Resources[0].members).toHaveLength(live.length);
+    expect(all.body.Resources[1].members ?? []).toEqual([]);
+    const first = await roster.scim('GET', '/Groups?cursor=&count=1&attributes=members.value');
+    expect(first.status).toBe(200);
+    expect(first.body.itemsPerPage).toBe(1);
+    expect(typeof first.body.nextCursor).toBe('string');
+    const resources = [...first.body.Resources, ...(await roster.scim('GET', `/Groups?cursor=${encodeURIComponent(first.body.nextCursor)}&count=1&attributes=members.value`)).body.Resources];
+    const big = resources.find((g: { id: string }) => g.id === groupId);
+    expect(Object.keys(big).sort()).toEqual(['id', 'members', 'schemas']);
+    expect(big.members).toHaveLength(live.length);
+    expect(Object.keys(big.members[0])).toEqual(['value']);
+    const searched = await roster.scim('POST', '/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${groupId}"`, excludedAttributes: ['members'] });
+    expect(searched.body.Resources[0].members).toBeUndefined();
+    const searchedWhole = await roster.scim('POST', '/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${groupId}"` });
+    expect(searchedWhole.body.Resources[0].members).toHaveLength(live.length);
+  });
+
   it('answers 304 to a matching If-None-Match without reading members', async () => {
     const first = await roster.scim('GET', `/Groups/${groupId}`);
     const again = await roster.scim('GET', `/Groups/${groupId}`, undefined, { 'if-none-match': first.headers.get('etag')! });
