@@ -206,7 +206,15 @@ export class ProvisioningLog {
     try {
       await this.resolveNames(batch);
       const rows = batch.map((draft) => this.toRow(draft));
-      await this.storage.db.insertInto('provisioning_log').values(rows).execute();
+      // Fixed chunk sizes (32, then 16, 8, 4, 2, 1): a few SQL texts that stay prepared, not one per batch size;
+      // one transaction, so one commit (one fsync) per batch.
+      await this.storage.db.transaction().execute(async (tx) => {
+        for (let i = 0; i < rows.length; ) {
+          const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
+          await tx.insertInto('provisioning_log').values(rows.slice(i, i + size)).execute();
+          i += size;
+        }
+      });
       this.stats.written += rows.length;
     } catch (error) {
       this.stats.failedBatches++;

@@ -50,6 +50,16 @@ describe('ProvisioningLog writer', () => {
     expect(entry).toMatchObject({ summary: 'first', durationMs: 4, status: 200, client: null });
   });
 
+  it('writes a batch of any size whole (it goes to the database in chunks of 32, 16, 8, 4, 2, 1)', async () => {
+    const log = new ProvisioningLog(storage, { batchSize: 1000 });
+    const time = new Date();
+    for (let i = 0; i < 77; i++) log.record(draft(dirA, time, { summary: `chunked ${i}` }));
+    await log.flush();
+    const summaries = (await log.query(dirA, { limit: 500 })).entries.map((e) => e.summary).filter((s) => s.startsWith('chunked '));
+    expect(summaries.sort()).toEqual(Array.from({ length: 77 }, (_, i) => `chunked ${i}`).sort());
+    expect(log.stats.written).toBeGreaterThanOrEqual(77);
+  });
+
   it('writes by itself every flush interval once started, and on close', async () => {
     const log = new ProvisioningLog(storage, { flushIntervalMs: 20 }).start();
     log.record(draft(dirB, new Date(), { summary: 'by timer' }));
