@@ -410,38 +410,52 @@ export async function groupsOf(db: Db, directoryId: string, userId: string): Pro
 export async function groupsOfUsers(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, GroupRef[]>> {
   const out = new Map<string, GroupRef[]>();
   if (userIds.length === 0) return out;
-  const direct = await sql<{ user_id: string; id: string; display_name: string }>`
-    select m.member_id as user_id, g.id, g.display_name from memberships m cross join groups g
+  const direct = await sql<{ user_id: string; id: string; display_name: string; seq: number }>`
+    select m.member_id as user_id, g.id, g.display_name, g.seq from memberships m cross join groups g
     where m.directory_id = ${directoryId} and m.member_id in (${sql.join(userIds)}) and m.member_type = 'User'
       and g.directory_id = m.directory_id and g.id = m.group_id
     order by g.seq`.execute(db);
-  const add = (userId: string, ref: GroupRef) => {
-    let list = out.get(userId);
-    if (!list) out.set(userId, (list = []));
-    list.push(ref);
-  };
   if (direct.rows.length === 0) return out;
+  // Nested groups: the ancestors of the few distinct groups the users are in, not a walk from every user. When
+  // there are none (the usual case) this query is the whole price of nesting support.
   const groupIds = [...new Set(direct.rows.map((r) => r.id))];
-  const nested = await sql`select 1 from memberships where directory_id = ${directoryId} and member_type = 'Group'
-    and member_id in (${sql.join(groupIds)}) limit 1`.execute(db);
-  if (nested.rows.length === 0) {
-    for (const r of direct.rows) add(r.user_id, { value: r.id, display: r.display_name, type: 'direct' });
+  const up = await sql<{ group_id: string; id: string; display_name: string; seq: number }>`
+    with recursive up(group_id, ancestor_id) as (
+      select member_id, group_id from memberships
+      where directory_id = ${directoryId} and member_type = 'Group' and member_id in (${sql.join(groupIds)})
+      union
+      select up.group_id, m.group_id from up cross join memberships m
+      where m.directory_id = ${directoryId} and m.member_id = up.ancestor_id and m.member_type = 'Group'
+    )
+    select up.group_id, g.id, g.display_name, g.seq from up cross join groups g
+    where g.directory_id = ${directoryId} and g.id = up.ancestor_id`.execute(db);
+  if (up.rows.length === 0) {
+    for (const r of direct.rows) push(out, r.user_id, { value: r.id, display: r.display_name, type: 'direct' });
     return out;
   }
-  const result = await sql<{ user_id: string; id: string; display_name: string; depth: number }>`
-    with recursive reach(user_id, group_id, depth) as (
-      select member_id, group_id, 0 from memberships
-      where directory_id = ${directoryId} and member_id in (${sql.join(userIds)}) and member_type = 'User'
-      union
-      select reach.user_id, m.group_id, 1 from reach cross join memberships m
-      where m.directory_id = ${directoryId} and m.member_id = reach.group_id and m.member_type = 'Group'
-    )
-    select reach.user_id, g.id, g.display_name, min(reach.depth) as depth
-    from reach cross join groups g where g.directory_id = ${directoryId} and g.id = reach.group_id
-    group by reach.user_id, g.id, g.display_name, g.seq
-    order by g.seq`.execute(db);
-  for (const r of result.rows) add(r.user_id, { value: r.id, display: r.display_name, type: Number(r.depth) === 0 ? 'direct' : 'indirect' });
+  const ancestors = new Map<string, { id: string; display_name: string; seq: number }[]>();
+  for (const r of up.rows) push(ancestors, r.group_id, r);
+  const byUser = new Map<string, Map<string, { ref: GroupRef; seq: number }>>();
+  for (const r of direct.rows) {
+    let groups = byUser.get(r.user_id);
+    if (!groups) byUser.set(r.user_id, (groups = new Map()));
+    groups.set(r.id, { ref: { value: r.id, display: r.display_name, type: 'direct' }, seq: Number(r.seq) });
+  }
+  for (const groups of byUser.values()) {
+    for (const directId of [...groups.keys()]) {
+      for (const a of ancestors.get(directId) ?? []) {
+        if (!groups.has(a.id)) groups.set(a.id, { ref: { value: a.id, display: a.display_name, type: 'indirect' }, seq: Number(a.seq) });
+      }
+    }
+  }
+  for (const [userId, groups] of byUser) out.set(userId, [...groups.values()].sort((a, b) => a.seq - b.seq).map((g) => g.ref));
   return out;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(value);
 }
 
 interface Block {

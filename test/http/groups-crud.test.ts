@@ -184,6 +184,21 @@ describe("a user's groups", () => {
     expect(groups[b.id]).toBe('indirect');
   });
 
+  it('gives each user of a list page its own direct and indirect groups, in group creation order', async () => {
+    const [ann, bob, cid] = [await createUser(roster), await createUser(roster), await createUser(roster)];
+    const red = await createGroup(roster, { members: [{ value: ann.id }] });
+    const blue = await createGroup(roster, { members: [{ value: bob.id }, { value: ann.id }] });
+    const all = await createGroup(roster, { members: [{ value: red.id }, { value: blue.id }] });
+    const top = await createGroup(roster, { members: [{ value: all.id }, { value: bob.id }] });
+    const filter = encodeURIComponent([ann, bob, cid].map((u) => `id eq "${u.id}"`).join(' or '));
+    const page = await roster.scim('GET', `/Users?filter=${filter}`);
+    expectStatus(page, 200);
+    const groupsOf = (id: string) => (page.body.Resources.find((u: any) => u.id === id).groups ?? []).map((g: any) => `${g.display}:${g.type}`);
+    expect(groupsOf(ann.id)).toEqual([`${red.displayName}:direct`, `${blue.displayName}:direct`, `${all.displayName}:indirect`, `${top.displayName}:indirect`]);
+    expect(groupsOf(bob.id)).toEqual([`${blue.displayName}:direct`, `${all.displayName}:indirect`, `${top.displayName}:direct`]);
+    expect(groupsOf(cid.id)).toEqual([]);
+  });
+
   it('cannot be written through the user', async () => {
     const user = await createUser(roster);
     const group = await createGroup(roster);
