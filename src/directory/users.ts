@@ -4,7 +4,7 @@ import { applyPatch } from '../protocol/patch.js';
 import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
 import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
-import { fold, type Storage } from '../storage/database.js';
+import { fold, type DialectName, type Storage } from '../storage/database.js';
 import { prepared } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
@@ -114,7 +114,7 @@ export class Users {
     // Independent reads: on PostgreSQL they run on two connections at once.
     const [roles, groups] = await Promise.all([
       read.roles ? effectiveRolesOf(db, dir, ids) : undefined,
-      read.groups ? groupsOfUsers(db, dir, ids) : undefined,
+      read.groups ? groupsOfUsers(db, this.storage.dialect, dir, ids) : undefined,
     ]);
     const resources = rows.map((row) => presentUser(row, scope.base, groups ? (groups.get(row.id) ?? []) : undefined, extensionIds(scope), roles?.get(row.id) ?? []));
     return { total, resources, ...(nextCursor ? { nextCursor } : {}) };
@@ -301,7 +301,7 @@ export class Users {
 
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
     const [groups, roles] = await Promise.all([
-      read.groups ? groupsOf(db, scope.directory.id, row.id) : undefined,
+      read.groups ? groupsOf(db, this.storage.dialect, scope.directory.id, row.id) : undefined,
       read.roles ? effectiveRolesOf(db, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
     ]);
     return presentUser(row, scope.base, groups, extensionIds(scope), roles);
@@ -393,33 +393,79 @@ async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: Res
   }
 }
 
-/**
- * A user's groups: direct memberships and the groups those are nested in (indirect), each once. `cross join`
- * keeps the small recursive set as the outer loop on SQLite (whose planner otherwise scans every membership per
- * step); PostgreSQL plans it as an ordinary join.
- */
-export async function groupsOf(db: Db, directoryId: string, userId: string): Promise<GroupRef[]> {
-  return (await groupsOfUsers(db, directoryId, [userId])).get(userId) ?? [];
+/** A user's groups: direct memberships and the groups those are nested in (indirect), each once. */
+export async function groupsOf(db: Db, dialect: DialectName, directoryId: string, userId: string): Promise<GroupRef[]> {
+  return (await groupsOfUsers(db, dialect, directoryId, [userId])).get(userId) ?? [];
 }
 
+type GroupRow = { kind: 'd' | 'a'; owner: string; id: string; display_name: string; seq: number };
+
 /**
- * The groups of several users, direct and through nesting; each list in group order. Most directories nest no
- * groups: the direct groups come from one indexed join, and only when one of them is itself a member does the
- * recursive query run (its duplicate elimination, which ends cycles, costs more than the rest of a GET).
+ * The groups of several users: their direct groups (kind 'd', owner = the user), and the ancestors of those
+ * groups (kind 'a', owner = the group they are reached from), merged per user here: direct wins over indirect,
+ * creation order kept. The ancestors are walked from the distinct groups found, not from every user.
+ * PostgreSQL answers both in one statement (one round trip; a recursive walk from every user was planned at
+ * 1.4 ms on one schema and 21 ms on another); SQLite plans the combined statement worse than its two halves
+ * (567 against 830 µs for a page of 100 at 1M users), and has no round trips to save.
  */
-export async function groupsOfUsers(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, GroupRef[]>> {
+export async function groupsOfUsers(db: Db, dialect: DialectName, directoryId: string, userIds: string[]): Promise<Map<string, GroupRef[]>> {
   const out = new Map<string, GroupRef[]>();
   if (userIds.length === 0) return out;
-  const direct = await sql<{ user_id: string; id: string; display_name: string; seq: number }>`
-    select m.member_id as user_id, g.id, g.display_name, g.seq from memberships m cross join groups g
+  const rows = dialect === 'postgres' ? await groupRowsAtOnce(db, directoryId, userIds) : await groupRowsInTwo(db, directoryId, userIds);
+  const ancestors = new Map<string, GroupRow[]>();
+  const byUser = new Map<string, Map<string, { ref: GroupRef; seq: number }>>();
+  for (const r of rows) {
+    if (r.kind === 'a') {
+      push(ancestors, r.owner, r);
+      continue;
+    }
+    let groups = byUser.get(r.owner);
+    if (!groups) byUser.set(r.owner, (groups = new Map()));
+    groups.set(r.id, { ref: { value: r.id, display: r.display_name, type: 'direct' }, seq: Number(r.seq) });
+  }
+  for (const [userId, groups] of byUser) {
+    if (ancestors.size > 0) {
+      for (const directId of [...groups.keys()]) {
+        for (const a of ancestors.get(directId) ?? []) {
+          if (!groups.has(a.id)) groups.set(a.id, { ref: { value: a.id, display: a.display_name, type: 'indirect' }, seq: Number(a.seq) });
+        }
+      }
+    }
+    out.set(userId, [...groups.values()].sort((a, b) => a.seq - b.seq).map((g) => g.ref));
+  }
+  return out;
+}
+
+async function groupRowsAtOnce(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
+  const result = await sql<GroupRow>`
+    with recursive direct(user_id, group_id) as (
+      select member_id, group_id from memberships
+      where directory_id = ${directoryId} and member_id in (${sql.join(userIds)}) and member_type = 'User'
+    ),
+    up(group_id, ancestor_id) as (
+      select member_id, group_id from memberships
+      where directory_id = ${directoryId} and member_type = 'Group' and member_id in (select group_id from direct)
+      union
+      select up.group_id, m.group_id from up cross join memberships m
+      where m.directory_id = ${directoryId} and m.member_id = up.ancestor_id and m.member_type = 'Group'
+    )
+    select 'd' as kind, direct.user_id as owner, g.id, g.display_name, g.seq from direct cross join groups g
+    where g.directory_id = ${directoryId} and g.id = direct.group_id
+    union all
+    select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
+    where g.directory_id = ${directoryId} and g.id = up.ancestor_id`.execute(db);
+  return result.rows;
+}
+
+/** `cross join` keeps the small set as the outer loop on SQLite, whose planner otherwise scans every membership. */
+async function groupRowsInTwo(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
+  const direct = await sql<GroupRow>`
+    select 'd' as kind, m.member_id as owner, g.id, g.display_name, g.seq from memberships m cross join groups g
     where m.directory_id = ${directoryId} and m.member_id in (${sql.join(userIds)}) and m.member_type = 'User'
-      and g.directory_id = m.directory_id and g.id = m.group_id
-    order by g.seq`.execute(db);
-  if (direct.rows.length === 0) return out;
-  // Nested groups: the ancestors of the few distinct groups the users are in, not a walk from every user. When
-  // there are none (the usual case) this query is the whole price of nesting support.
+      and g.directory_id = m.directory_id and g.id = m.group_id`.execute(db);
+  if (direct.rows.length === 0) return [];
   const groupIds = [...new Set(direct.rows.map((r) => r.id))];
-  const up = await sql<{ group_id: string; id: string; display_name: string; seq: number }>`
+  const up = await sql<GroupRow>`
     with recursive up(group_id, ancestor_id) as (
       select member_id, group_id from memberships
       where directory_id = ${directoryId} and member_type = 'Group' and member_id in (${sql.join(groupIds)})
@@ -427,29 +473,9 @@ export async function groupsOfUsers(db: Db, directoryId: string, userIds: string
       select up.group_id, m.group_id from up cross join memberships m
       where m.directory_id = ${directoryId} and m.member_id = up.ancestor_id and m.member_type = 'Group'
     )
-    select up.group_id, g.id, g.display_name, g.seq from up cross join groups g
+    select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
     where g.directory_id = ${directoryId} and g.id = up.ancestor_id`.execute(db);
-  if (up.rows.length === 0) {
-    for (const r of direct.rows) push(out, r.user_id, { value: r.id, display: r.display_name, type: 'direct' });
-    return out;
-  }
-  const ancestors = new Map<string, { id: string; display_name: string; seq: number }[]>();
-  for (const r of up.rows) push(ancestors, r.group_id, r);
-  const byUser = new Map<string, Map<string, { ref: GroupRef; seq: number }>>();
-  for (const r of direct.rows) {
-    let groups = byUser.get(r.user_id);
-    if (!groups) byUser.set(r.user_id, (groups = new Map()));
-    groups.set(r.id, { ref: { value: r.id, display: r.display_name, type: 'direct' }, seq: Number(r.seq) });
-  }
-  for (const groups of byUser.values()) {
-    for (const directId of [...groups.keys()]) {
-      for (const a of ancestors.get(directId) ?? []) {
-        if (!groups.has(a.id)) groups.set(a.id, { ref: { value: a.id, display: a.display_name, type: 'indirect' }, seq: Number(a.seq) });
-      }
-    }
-  }
-  for (const [userId, groups] of byUser) out.set(userId, [...groups.values()].sort((a, b) => a.seq - b.seq).map((g) => g.ref));
-  return out;
+  return up.rows.length === 0 ? direct.rows : [...direct.rows, ...up.rows];
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -24,7 +24,7 @@ export class TargetPeople {
   /** For a user known to exist (and not deleted). */
   async includesUser(userId: string): Promise<boolean> {
     if (this.scope.mode === 'all') return true;
-    const groups = await groupsOf(this.storage.db, this.directoryId, userId);
+    const groups = await groupsOf(this.storage.db, this.storage.dialect, this.directoryId, userId);
     return groups.some((g) => this.chosen.has(g.value));
   }
 
