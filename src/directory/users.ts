@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { ScimError, notFound } from '../protocol/errors.js';
 import { applyPatch } from '../protocol/patch.js';
 import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
@@ -442,18 +442,11 @@ async function groupRowsAtOnce(db: Db, directoryId: string, userIds: string[]): 
       select member_id, group_id from memberships
       where directory_id = ${directoryId} and member_id in (${sql.join(userIds)}) and member_type = 'User'
     ),
-    up(group_id, ancestor_id) as (
-      select member_id, group_id from memberships
-      where directory_id = ${directoryId} and member_type = 'Group' and member_id in (select group_id from direct)
-      union
-      select up.group_id, m.group_id from up cross join memberships m
-      where m.directory_id = ${directoryId} and m.member_id = up.ancestor_id and m.member_type = 'Group'
-    )
+    ${walkUp(directoryId, sql`select group_id from direct`)}
     select 'd' as kind, direct.user_id as owner, g.id, g.display_name, g.seq from direct cross join groups g
     where g.directory_id = ${directoryId} and g.id = direct.group_id
     union all
-    select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
-    where g.directory_id = ${directoryId} and g.id = up.ancestor_id`.execute(db);
+    ${ancestorRows(directoryId)}`.execute(db);
   return result.rows;
 }
 
@@ -465,17 +458,28 @@ async function groupRowsInTwo(db: Db, directoryId: string, userIds: string[]): P
       and g.directory_id = m.directory_id and g.id = m.group_id`.execute(db);
   if (direct.rows.length === 0) return [];
   const groupIds = [...new Set(direct.rows.map((r) => r.id))];
-  const up = await sql<GroupRow>`
-    with recursive up(group_id, ancestor_id) as (
+  const up = await sql<GroupRow>`with recursive ${walkUp(directoryId, sql.join(groupIds))} ${ancestorRows(directoryId)}`.execute(db);
+  return up.rows.length === 0 ? direct.rows : [...direct.rows, ...up.rows];
+}
+
+/**
+ * The recursive `up(group_id, ancestor_id)`: from each group in `start` (ids, or a subquery of them) to every
+ * group it is nested in, at any depth. `union` drops repeated pairs, which ends a membership cycle.
+ */
+function walkUp(directoryId: string, start: RawBuilder<unknown>) {
+  return sql`up(group_id, ancestor_id) as (
       select member_id, group_id from memberships
-      where directory_id = ${directoryId} and member_type = 'Group' and member_id in (${sql.join(groupIds)})
+      where directory_id = ${directoryId} and member_type = 'Group' and member_id in (${start})
       union
       select up.group_id, m.group_id from up cross join memberships m
       where m.directory_id = ${directoryId} and m.member_id = up.ancestor_id and m.member_type = 'Group'
-    )
-    select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
-    where g.directory_id = ${directoryId} and g.id = up.ancestor_id`.execute(db);
-  return up.rows.length === 0 ? direct.rows : [...direct.rows, ...up.rows];
+    )`;
+}
+
+/** The ancestors `walkUp` found, as rows of kind 'a' owned by the group they were reached from. */
+function ancestorRows(directoryId: string) {
+  return sql`select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
+    where g.directory_id = ${directoryId} and g.id = up.ancestor_id`;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
