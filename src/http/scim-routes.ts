@@ -83,24 +83,23 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
   const list = async (kind: Kind, query: ListQuery, request: FastifyRequest, reply: FastifyReply) => {
     const projection = buildProjection(schemaFor(kind, request), query);
     const withRefs = wantsAttribute(projection, kind === 'User' ? 'groups' : 'members');
-    const startIndex = query.cursor !== undefined ? 1 : query.startIndex;
+    const paging = (total: number, itemsPerPage: number, nextCursor?: string) => ({
+      totalResults: total,
+      startIndex: query.cursor !== undefined ? 1 : query.startIndex,
+      itemsPerPage,
+      ...(nextCursor ? { nextCursor } : {}),
+    });
     if (kind === 'Group' && withRefs) {
       const { total, groups, nextCursor } = await roster.groups.listOpened(request.scope, query);
-      const envelope = listResponse([], { totalResults: total, startIndex, itemsPerPage: groups.length, ...(nextCursor ? { nextCursor } : {}) });
       if (groups.some((g) => g.rest)) {
         // A group with more members than one page: the list is written as it is read (group-stream.ts).
-        const { Resources: _none, ...head } = envelope;
+        const { Resources: _none, ...head } = listResponse([], paging(total, groups.length, nextCursor));
         return reply.code(200).type(SCIM_CONTENT_TYPE).send(groupListAsStream(projection, groups, head, request.scope.base));
       }
-      return sendScim(reply, 200, { ...envelope, Resources: groups.map((g) => project(projection, g.resource)) });
+      return sendScim(reply, 200, listResponse(groups.map((g) => project(projection, g.resource)), paging(total, groups.length, nextCursor)));
     }
     const { total, resources, nextCursor } = await service(kind).list(request.scope, query, withRefs);
-    return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), {
-      totalResults: total,
-      startIndex,
-      itemsPerPage: resources.length,
-      ...(nextCursor ? { nextCursor } : {}),
-    }));
+    return sendScim(reply, 200, listResponse(resources.map((r) => project(projection, r)), paging(total, resources.length, nextCursor)));
   };
 
   const reference = (kind: Kind, request: FastifyRequest) => {
