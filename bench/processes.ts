@@ -60,6 +60,25 @@ export function memoryOf(pid: number): { rss: number; peak: number } | undefined
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system, all its threads), in ms, from /proc/PID/stat; undefined
+ * where /proc is missing. Clock ticks are 10 ms, so it is read over whole scenarios, never one request.
+ */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+const TICKS_PER_SECOND = (() => {
+  const ticks = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(ticks.stdout?.trim()) || 100;
+})();
+
 /** Resets a process's peak RSS (`echo 5 > /proc/PID/clear_refs`, Linux); false where that is not allowed. */
 export function resetPeak(pid: number): boolean {
   try {

@@ -19,6 +19,8 @@ export interface Figure {
   timeMs?: number;
   /** Peak RSS of the server during this scenario (bytes). */
   peakRss?: number;
+  /** The server's CPU time (user + system, all threads) per answered request, in µs: steadier than req/s on a noisy machine. */
+  cpuUs?: number;
   /** Response size (bytes), where it tells something. */
   bytes?: number;
   /** Against the ceiling measured in this run, higher is better. */
@@ -42,7 +44,7 @@ export interface RunReport {
   loadAfter?: string;
   startedAt: string;
   command: string;
-  ceiling: { rps10: number; rps1: number; p50: number; p99: number; startupMs: number; rss: number };
+  ceiling: { rps10: number; rps1: number; p50: number; p99: number; startupMs: number; rss: number; cpuUs?: number };
   figures: Figure[];
   peakRss: number;
   loadSeconds?: number;
@@ -82,14 +84,15 @@ const up = (value: number, digits: number) => Math.ceil(value * 10 ** digits) / 
 /** Rates and ratios (higher is better) round down; times and sizes (lower is better) round up. */
 const rate = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? String(down(v, 0)) : String(down(v, 1)));
 const ms = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? String(up(v, 0)) : v >= 10 ? String(up(v, 1)) : String(up(v, 2)));
+const us = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : String(up(v, 0)));
 const mb = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : `${up(v / 1024 ** 2, 0)} MB`);
 const ratio = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(10).replace(/^(\d+\.\d{3}).*$/, '$1'));
 
 export function formatTable(report: RunReport): string {
-  const head = ['scenario', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'time ms', 'peak RSS', 'vs ceiling', 'target'];
+  const head = ['scenario', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'time ms', 'peak RSS', 'vs ceiling', 'target'];
   const rows: string[][] = [
-    ['ceiling: bare node:http, 1 KB JSON', String(report.connections), rate(report.ceiling.rps10), '', '', '', mb(report.ceiling.rss), '1', ''],
-    ['ceiling, one connection', '1', rate(report.ceiling.rps1), ms(report.ceiling.p50), ms(report.ceiling.p99), '', '', '1', ''],
+    ['ceiling: bare node:http, 1 KB JSON', String(report.connections), rate(report.ceiling.rps10), '', '', us(report.ceiling.cpuUs), '', mb(report.ceiling.rss), '1', ''],
+    ['ceiling, one connection', '1', rate(report.ceiling.rps1), ms(report.ceiling.p50), ms(report.ceiling.p99), '', '', '', '1', ''],
   ];
   for (const f of report.figures) {
     const target = f.target ? `${f.target} ${f.meets === undefined ? '' : f.meets ? 'yes' : 'NO'}` : '';
@@ -99,6 +102,7 @@ export function formatTable(report: RunReport): string {
       rate(f.rps),
       ms(f.p50),
       ms(f.p99),
+      us(f.cpuUs),
       ms(f.timeMs),
       mb(f.peakRss),
       ratio(f.ratio),

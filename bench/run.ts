@@ -29,6 +29,7 @@ import { BIG_GROUP, bigStep, loadDirectory, userBody, userNameOf } from './load.
 import {
   PeakTracker,
   cores,
+  cpuTimeMs,
   killAllChildren,
   memoryOf,
   pinSelf,
@@ -196,6 +197,9 @@ const threeDigitsDown = (value: number) => {
   const unit = 10 ** (Math.floor(Math.log10(value)) - 2);
   return Number((Math.floor(value / unit) * unit).toPrecision(3));
 };
+
+const perRequestUs = (beforeMs: number | undefined, afterMs: number | undefined, requests: number) =>
+  beforeMs === undefined || afterMs === undefined || requests === 0 ? undefined : ((afterMs - beforeMs) * 1000) / requests;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
@@ -422,7 +426,9 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
     log(`[${backend}] ceiling`);
     ceiling = await startCeiling();
     const base = { duration: options.duration, headers: AUTH, method: 'GET' };
+    const ceilingCpuBefore = cpuTimeMs(ceiling.child.pid!);
     const c10 = await cannon({ ...base, origin: ceiling.origin, connections: options.connections, maxRequests: 2_000_000, path: '/' });
+    const ceilingCpuUs = perRequestUs(ceilingCpuBefore, cpuTimeMs(ceiling.child.pid!), c10.ok);
     const c1 = await cannon({ ...base, origin: ceiling.origin, connections: 1, maxRequests: 2_000_000, path: '/' });
     const ceilingRss = memoryOf(ceiling.child.pid!)?.peak ?? NaN;
     const ceilingStartup = ceiling.startupMs;
@@ -481,9 +487,12 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
         figures.push(figure);
         return;
       }
+      const cpuBefore = cpuTimeMs(server.child.pid!);
       const result = await cannon({ origin: server.origin, connections, duration: options.duration, maxRequests: 2_000_000, headers: AUTH, method: 'GET', ...spec });
       const ceilingRps = connections === 1 ? c1.rps : c10.rps;
       const busyMs = await settle(server.origin);
+      // Work the server does after answering (the provisioning log's flush) belongs to the requests too.
+      const cpuUs = perRequestUs(cpuBefore, cpuTimeMs(server.child.pid!), result.ok + result.failed);
       const figure: Figure = {
         name,
         label,
@@ -493,6 +502,7 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
         p50: result.latency.p50,
         p99: result.latency.p99,
         max: result.latency.max,
+        cpuUs,
         ratio: result.rps / ceilingRps,
         failed: result.failed + result.errors + result.timeouts || undefined,
         ...(result.failed ? { note: `statuses ${JSON.stringify(result.statuses)}` } : {}),
@@ -597,7 +607,7 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
       loadAfter: uptimeLoad(),
       startedAt,
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      ceiling: { rps10: c10.rps, rps1: c1.rps, p50: c1.latency.p50, p99: c1.latency.p99, startupMs: ceilingStartup, rss: ceilingRss },
+      ceiling: { rps10: c10.rps, rps1: c1.rps, p50: c1.latency.p50, p99: c1.latency.p99, startupMs: ceilingStartup, rss: ceilingRss, cpuUs: ceilingCpuUs },
       figures,
       peakRss,
       loadSeconds: database.loadSeconds,
