@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fold, type Storage } from '../storage/database.js';
 import type { ProvisioningLogTable } from '../storage/log-tables.js';
+import { prepared } from '../storage/prepared.js';
 import { decodeCursor, encodeCursor, type StatusRange } from './log-query.js';
 
 // The provisioning log: one row per SCIM request. Recording is synchronous and cheap (a push onto an in-memory
@@ -113,6 +114,27 @@ const MAX_PATH = 2_000;
 
 type Row = ProvisioningLogTable;
 
+const COLUMNS = [
+  'directory_id', 'time', 'id', 'request_id', 'token_id', 'token_label', 'client', 'user_agent', 'method', 'path',
+  'operation', 'resource_type', 'resource_id', 'resource_name', 'resource_name_ci', 'summary', 'status',
+  'duration_ms', 'error_type', 'error_detail',
+] as const satisfies readonly (keyof Row)[];
+
+/**
+ * Inserts of 32, 16, 8, 4, 2 and 1 rows, each built and compiled once (storage/prepared.ts). Building a
+ * multi-row insert with Kysely for every batch cost about 60 µs a row, four times what SQLite takes to store it.
+ */
+const insertRows = new Map(
+  [32, 16, 8, 4, 2, 1].map((size) => [
+    size,
+    prepared<unknown[], never>((db, slot) =>
+      db.insertInto('provisioning_log').values(
+        Array.from({ length: size }, (_, r) => Object.fromEntries(COLUMNS.map((column, c) => [column, slot(r * COLUMNS.length + c)])) as unknown as Row),
+      ),
+    ),
+  ]),
+);
+
 export class ProvisioningLog {
   private readonly options: typeof DEFAULTS & { logger?: LogSink };
   private buffer: LogDraft[] = [];
@@ -211,7 +233,8 @@ export class ProvisioningLog {
       await this.storage.db.transaction().execute(async (tx) => {
         for (let i = 0; i < rows.length; ) {
           const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
-          await tx.insertInto('provisioning_log').values(rows.slice(i, i + size)).execute();
+          const values = rows.slice(i, i + size).flatMap((row) => COLUMNS.map((column) => row[column]));
+          await insertRows.get(size)!(tx, this.storage.dialect, ...values);
           i += size;
         }
       });

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type SqliteDatabase, type Transaction } from 'kysely';
 import { GroupCommit } from './group-commit.js';
+import { MAIN_CONNECTION_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import * as initial from './migrations/001-initial.js';
@@ -29,11 +30,16 @@ export interface Storage {
 /** Folds a string the way every case-insensitive comparison in Roster does, in JS and (as `fold()`) in SQLite. */
 export const fold = (value: string) => value.toLowerCase();
 
+export interface StorageOptions {
+  /** SQLite: checkpoint the WAL from a worker thread, not inside commits (checkpointer.ts). The server sets it. */
+  backgroundCheckpoints?: boolean;
+}
+
 /**
  * Opens `sqlite:PATH` (the default, embedded) or `postgres://...`.
  * SQLite runs in WAL mode with synchronous=FULL: an acknowledged write survives a crash and a power loss.
  */
-export function openStorage(url: string): Storage {
+export function openStorage(url: string, options: StorageOptions = {}): Storage {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Loaded only for PostgreSQL: an embedded SQLite server does not carry the driver in memory.
     const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
@@ -60,6 +66,11 @@ export function openStorage(url: string): Storage {
   // LIKE must be case-sensitive: case-insensitive comparisons fold both sides explicitly, per the schema.
   sqlite.pragma('case_sensitive_like = ON');
   sqlite.function('fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? fold(value) : value));
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpoints && file !== ':memory:') {
+    checkpointer = startCheckpointer(file);
+    sqlite.pragma(`wal_autocheckpoint = ${MAIN_CONNECTION_CHECKPOINT_PAGES}`);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   const commits = new GroupCommit(db);
   // Statistics follow the data as it grows (SQLite's advice for long-lived connections); cheap when nothing changed.
@@ -71,9 +82,10 @@ export function openStorage(url: string): Storage {
     db,
     dialect: 'sqlite',
     transact: (work) => commits.run(work),
-    close: () => {
+    close: async () => {
       clearInterval(optimize);
-      return db.destroy();
+      await checkpointer?.close(); // first: the last connection to close checkpoints and removes the WAL
+      await db.destroy();
     },
   };
 }

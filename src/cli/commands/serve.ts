@@ -20,7 +20,7 @@ export function serveCommands(program: Command): void {
     .option('--config <file>', 'a config file of ROSTER_* settings (env ROSTER_CONFIG_FILE); the environment wins over it')
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);
-      const storage = openStorage(config.databaseUrl);
+      const storage = openStorage(config.databaseUrl, { backgroundCheckpoints: true });
       await migrate(storage);
       const roster = new Roster(storage);
       const { token } = await roster.tenants.bootstrap(config.bootstrapToken);
