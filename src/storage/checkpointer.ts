@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
  *
  * SQLite checkpoints inside the COMMIT that takes the WAL past `wal_autocheckpoint` pages: that commit then
  * writes a thousand pages back into the database file and fsyncs it, on the event loop. Measured at a million
- * users: 11–13 ms, once in about a hundred group PATCHes, which was their whole p99. Here a worker thread with its
- * own connection runs PASSIVE checkpoints a few times a second; a PASSIVE checkpoint takes no lock that readers or
+ * users: 11–14 ms, once in about a hundred group PATCHes, which was their whole p99. Here a worker thread with its
+ * own connection runs a PASSIVE checkpoint every 100 ms; a PASSIVE checkpoint takes no lock that readers or
  * the writer wait for. The main connection keeps a higher threshold as a safety net, should the worker fall behind.
  *
  * The worker is a few lines of CommonJS evaluated in place, so the same code runs from `src` (tests) and `dist`.
