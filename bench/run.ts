@@ -15,7 +15,7 @@
  * --dist DIR (the compiled server, default dist), --out FILE, --probe-timeout S (20), --keep (PostgreSQL schema),
  * --big-group N (members of the large group, default 100,000 or a tenth of the users).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,11 +210,18 @@ interface Server {
   peak: PeakTracker;
 }
 
+/** What `bin/roster.js` runs: the bundle that `npm run build` writes, unless it is missing or older than the compiled modules. */
+function serverEntry(dist: string): string {
+  const bundle = join(dist, 'bundle', 'roster.mjs');
+  const main = join(dist, 'cli', 'main.js');
+  return existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(main).mtimeMs ? bundle : main;
+}
+
 async function startRoster(options: Options, databaseUrl: string, profile = false): Promise<Server> {
   const port = await freePort();
   const args = [
     ...(profile && options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : []),
-    join(options.dist, 'cli', 'main.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--database', databaseUrl,
+    serverEntry(options.dist), 'serve', '--host', '127.0.0.1', '--port', String(port), '--database', databaseUrl,
   ];
   const env = {
     ...process.env,

@@ -11,8 +11,8 @@ export interface RosterProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnRoster(options: { databaseUrl: string; env?: Record<string, string> }): Promise<RosterProcess> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'roster.js'), 'serve', '--port', '0', '--database', options.databaseUrl], {
+export async function spawnRoster(options: { databaseUrl: string; env?: Record<string, string>; entry?: string }): Promise<RosterProcess> {
+  const child = spawn(process.execPath, [options.entry ?? join(process.cwd(), 'bin', 'roster.js'), 'serve', '--port', '0', '--database', options.databaseUrl], {
     env: { ...process.env, ROSTER_LOG_LEVEL: 'silent', ROSTER_PUBLIC_URL: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
