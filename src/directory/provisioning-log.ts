@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
 import { fold, type Storage } from '../storage/database.js';
 import type { ProvisioningLogTable } from '../storage/log-tables.js';
 import { prepared } from '../storage/prepared.js';
+import type { Database } from '../storage/tables.js';
 import { decodeCursor, encodeCursor, type StatusRange } from './log-query.js';
 
 // The provisioning log: one row per SCIM request. Recording is synchronous and cheap (a push onto an in-memory
@@ -108,11 +110,18 @@ const DEFAULTS = {
   nameCacheSize: 5_000,
 };
 const PURGE_CHUNK = 5_000;
+/**
+ * Rows one commit of writes carries (ride): at least 8, so that a commit of one write does not pay a statement
+ * for one row (fewer wait for a later commit or the timer), and at most 32, one prepared insert.
+ */
+const RIDE_MIN_ROWS = 8;
+const RIDE_ROWS = 32;
 const MAX_SUMMARY = 500;
 const MAX_DETAIL = 1_000;
 const MAX_PATH = 2_000;
 
 type Row = ProvisioningLogTable;
+type Db = Kysely<Database> | Transaction<Database>;
 
 const COLUMNS = [
   'directory_id', 'time', 'id', 'request_id', 'token_id', 'token_label', 'client', 'user_agent', 'method', 'path',
@@ -141,6 +150,7 @@ export class ProvisioningLog {
   private chain: Promise<void> = Promise.resolve();
   private draining = false;
   private timers: NodeJS.Timeout[] = [];
+  private stopRiding?: () => void;
   private readonly names = new Map<string, string>();
   private dropped = 0;
   private lastDropWarning = 0;
@@ -160,6 +170,11 @@ export class ProvisioningLog {
   /** Starts the periodic flush and purge. Timers never keep the process alive. */
   start(): this {
     if (this.timers.length > 0 || this.closed) return this;
+    this.stopRiding = this.storage.alongCommits?.({
+      // Enough rows that one multi-row insert carries them; fewer wait for the next commit or the timer.
+      ready: () => this.buffer.length >= RIDE_MIN_ROWS && !this.draining && !this.closed,
+      write: (tx) => this.ride(tx),
+    });
     const flush = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     const purge = setInterval(() => void this.purgeQuietly(), this.options.purgeIntervalMs);
     const firstPurge = setTimeout(() => void this.purgeQuietly(), Math.min(60_000, this.options.purgeIntervalMs));
@@ -195,6 +210,8 @@ export class ProvisioningLog {
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.stopRiding?.();
+    this.stopRiding = undefined;
     await this.flush();
     this.closed = true;
     if (this.buffer.length > 0) await this.flush();
@@ -226,28 +243,49 @@ export class ProvisioningLog {
 
   private async writeBatch(batch: LogDraft[]): Promise<void> {
     try {
-      await this.resolveNames(batch);
-      const rows = batch.map((draft) => this.toRow(draft));
-      // Fixed chunk sizes (32, then 16, 8, 4, 2, 1): a few SQL texts that stay prepared, not one per batch size;
-      // one transaction, so one commit (one fsync) per batch.
-      await this.storage.db.transaction().execute(async (tx) => {
-        for (let i = 0; i < rows.length; ) {
-          const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
-          const values = rows.slice(i, i + size).flatMap((row) => COLUMNS.map((column) => row[column]));
-          await insertRows.get(size)!(tx, this.storage.dialect, ...values);
-          i += size;
-        }
-      });
-      this.stats.written += rows.length;
+      // One transaction, so one commit (one fsync) per batch.
+      await this.storage.db.transaction().execute((tx) => this.insert(tx, batch));
     } catch (error) {
-      this.stats.failedBatches++;
-      this.stats.dropped += batch.length;
-      this.options.logger?.error({ err: error, rows: batch.length }, `provisioning log: could not write ${batch.length} entries; they are dropped`);
+      this.dropBatch(batch, error);
     }
   }
 
+  /**
+   * SQLite: rows waiting when a commit of writes is about to happen go into that commit (storage alongCommits),
+   * some at a time, instead of a batch every flush interval that blocks the event loop for its inserts and its
+   * own fsync. Not while the timer's flush holds rows, so rows are written in the order they were recorded.
+   */
+  private async ride(tx: Db): Promise<void> {
+    const batch = this.buffer.splice(0, RIDE_ROWS);
+    try {
+      await this.insert(tx, batch);
+    } catch (error) {
+      this.dropBatch(batch, error);
+      throw error;
+    }
+  }
+
+  private async insert(db: Db, batch: LogDraft[]): Promise<void> {
+    await this.resolveNames(db, batch);
+    const rows = batch.map((draft) => this.toRow(draft));
+    // Fixed chunk sizes (32, then 16, 8, 4, 2, 1): a few SQL texts that stay prepared, not one per batch size.
+    for (let i = 0; i < rows.length; ) {
+      const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
+      const values = rows.slice(i, i + size).flatMap((row) => COLUMNS.map((column) => row[column]));
+      await insertRows.get(size)!(db, this.storage.dialect, ...values);
+      i += size;
+    }
+    this.stats.written += rows.length;
+  }
+
+  private dropBatch(batch: LogDraft[], error: unknown): void {
+    this.stats.failedBatches++;
+    this.stats.dropped += batch.length;
+    this.options.logger?.error({ err: error, rows: batch.length }, `provisioning log: could not write ${batch.length} entries; they are dropped`);
+  }
+
   /** Names of resources the requests named only by id: one query per directory and type, per batch. */
-  private async resolveNames(batch: LogDraft[]): Promise<void> {
+  private async resolveNames(db: Db, batch: LogDraft[]): Promise<void> {
     const wanted = new Map<string, { directoryId: string; type: LogResourceType; ids: Set<string> }>();
     for (const draft of batch) {
       if (!draft.resourceType || !draft.resourceId || draft.resourceName) continue;
@@ -266,8 +304,8 @@ export class ProvisioningLog {
         const list = [...ids].slice(0, 500);
         const rows =
           type === 'User'
-            ? await this.storage.db.selectFrom('users').select(['id', 'user_name as name']).where('directory_id', '=', directoryId).where('id', 'in', list).execute()
-            : await this.storage.db.selectFrom('groups').select(['id', 'display_name as name']).where('directory_id', '=', directoryId).where('id', 'in', list).execute();
+            ? await db.selectFrom('users').select(['id', 'user_name as name']).where('directory_id', '=', directoryId).where('id', 'in', list).execute()
+            : await db.selectFrom('groups').select(['id', 'display_name as name']).where('directory_id', '=', directoryId).where('id', 'in', list).execute();
         for (const row of rows) this.rememberName(directoryId, type, row.id, row.name);
       } catch {
         // Names are a nicety: a summary falls back to the id.

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type SqliteDatabase, type Transaction } from 'kysely';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type CommitRider } from './group-commit.js';
 import { MAIN_CONNECTION_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
@@ -22,6 +22,12 @@ export interface Storage {
   dialect: DialectName;
   /** Runs `work` in one transaction (on SQLite, one that may share its commit with others: group-commit.ts). */
   transact<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * SQLite: `rider` runs inside every commit that carries writes, after them, so what it writes shares their
+   * fsync (group-commit.ts); returns the function that stops it. Absent on PostgreSQL, whose commits do not
+   * block the event loop.
+   */
+  alongCommits?(rider: CommitRider): () => void;
   close(): Promise<void>;
   /** PostgreSQL's connection pool, for its gauges in /metrics (SQLite has one connection and no pool). */
   pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number; readonly options: { max: number } };
@@ -82,6 +88,7 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
     db,
     dialect: 'sqlite',
     transact: (work) => commits.run(work),
+    alongCommits: (rider) => commits.ride(rider),
     close: async () => {
       clearInterval(optimize);
       await checkpointer?.close(); // first: the last connection to close checkpoints and removes the WAL

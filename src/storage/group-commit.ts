@@ -13,6 +13,17 @@ interface Job {
 const MAX_BATCH = 64;
 
 /**
+ * Work that rides along in a commit that carries writes anyway, after them: the provisioning log's rows, which
+ * would otherwise need a commit (and an fsync, on the event loop) of their own. `write` runs, when `ready` says
+ * there is enough to do, in a savepoint of its own; when it throws, its work is rolled back and the writes commit
+ * as if it had not run.
+ */
+export interface CommitRider {
+  ready(): boolean;
+  write(tx: Transaction<Database>): Promise<void>;
+}
+
+/**
  * Group commit for SQLite. With synchronous=FULL every COMMIT waits for an fsync (about 1.7 ms here), which
  * would cap writes near 600 a second. Transactions that arrive while one is running share the next COMMIT:
  * each runs inside its own SAVEPOINT, so a failing one rolls back alone, and nobody is answered before the
@@ -20,9 +31,16 @@ const MAX_BATCH = 64;
  */
 export class GroupCommit {
   private readonly queue: Job[] = [];
+  private readonly riders = new Set<CommitRider>();
   private running = false;
 
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Adds work to every commit that carries a write; returns the function that removes it. */
+  ride(rider: CommitRider): () => void {
+    this.riders.add(rider);
+    return () => this.riders.delete(rider);
+  }
 
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -70,6 +88,19 @@ export class GroupCommit {
               await sql`rollback to roster_job`.execute(conn);
               await sql`release roster_job`.execute(conn);
               failed.push({ job, error });
+            }
+          }
+          if (done.length > 0) {
+            for (const rider of this.riders) {
+              if (!rider.ready()) continue;
+              await sql`savepoint roster_rider`.execute(conn);
+              try {
+                await rider.write(conn as unknown as Transaction<Database>);
+              } catch {
+                // The rider reports its own failure; the writes it rode with stand.
+                await sql`rollback to roster_rider`.execute(conn);
+              }
+              await sql`release roster_rider`.execute(conn);
             }
           }
           await sql`commit`.execute(conn);

@@ -5,7 +5,7 @@ import { LogQueryError, parseSince, parseStatusFilter, retentionDaysFrom } from 
 import { ProvisioningLog, type LogDraft } from '../../src/directory/provisioning-log.js';
 import { Roster } from '../../src/directory/roster.js';
 import { migrate, openStorage, type Storage } from '../../src/storage/database.js';
-import { createTestDatabase, type TestDatabase } from '../support/backends.js';
+import { backend, createTestDatabase, type TestDatabase } from '../support/backends.js';
 
 let database: TestDatabase;
 let storage: Storage;
@@ -140,6 +140,60 @@ describe('ProvisioningLog writer', () => {
     expect(entry.errorDetail!.length).toBeLessThanOrEqual(1000);
     expect(entry.path.length).toBeLessThanOrEqual(2000);
     expect(entry.userAgent!.length).toBeLessThanOrEqual(300);
+  });
+});
+
+// SQLite: rows waiting when a write commits go into that commit (storage alongCommits), not a commit of their own.
+describe.runIf(backend === 'sqlite')('ProvisioningLog rows riding along with writes (SQLite)', () => {
+  const scopeOf = async (slug: string) => ({ directory: (await roster.tenants.findDirectory(slug))!, base: 'http://x', actor: { kind: 'admin' as const } });
+  const user = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName });
+
+  it("writes the waiting rows in the next write's commit once eight wait, long before its own flush", async () => {
+    const log = new ProvisioningLog(storage, { flushIntervalMs: 3_600_000 }).start();
+    try {
+      for (let i = 0; i < 7; i++) log.record(draft(dirB, new Date(), { summary: `rode along ${i}` }));
+      await roster.users.create(await scopeOf('writer-b'), user('rider@example.com'));
+      expect(log.stats.written).toBe(0); // seven: not worth a statement in a write's commit yet
+      log.record(draft(dirB, new Date(), { summary: 'rode along 7' }));
+      await roster.users.create(await scopeOf('writer-b'), user('rider-1@example.com'));
+      expect(log.stats.written).toBe(8);
+      const summaries = (await log.query(dirB, { limit: 100 })).entries.map((e) => e.summary);
+      for (let i = 0; i < 8; i++) expect(summaries).toContain(`rode along ${i}`);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('does not ride before start: rows wait for a flush', async () => {
+    const log = new ProvisioningLog(storage, { flushIntervalMs: 3_600_000 });
+    for (let i = 0; i < 8; i++) log.record(draft(dirB, new Date(), { summary: 'not started' }));
+    await roster.users.create(await scopeOf('writer-b'), user('rider-2@example.com'));
+    expect(log.stats.written).toBe(0);
+    await log.flush();
+    expect(log.stats.written).toBe(8);
+  });
+
+  it('a failed log write is rolled back alone: the write it rode with commits, the rows are counted as dropped', async () => {
+    const own = await createTestDatabase();
+    const ownStorage = openStorage(own.url);
+    try {
+      await migrate(ownStorage);
+      const ownRoster = new Roster(ownStorage);
+      const directory = await ownRoster.tenants.createDirectory('rider-fails');
+      await sql`drop table provisioning_log`.execute(ownStorage.db);
+      const logger = sink();
+      const log = new ProvisioningLog(ownStorage, { logger, flushIntervalMs: 3_600_000 }).start();
+      for (let i = 0; i < 8; i++) log.record(draft(directory.id, new Date()));
+      const created = await ownRoster.users.create({ directory, base: 'http://x', actor: { kind: 'admin' } }, user('stands@example.com'));
+      expect(log.stats).toMatchObject({ written: 0, failedBatches: 1, dropped: 8 });
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      const stored = await ownStorage.db.selectFrom('users').select('user_name').where('id', '=', created.id as string).execute();
+      expect(stored).toEqual([{ user_name: 'stands@example.com' }]);
+      await log.close();
+    } finally {
+      await ownStorage.close();
+      await own.drop();
+    }
   });
 });
 
