@@ -217,6 +217,18 @@ function serverEntry(dist: string): string {
   return existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(main).mtimeMs ? bundle : main;
 }
 
+/** About a list page's CPU time: the latency scenarios' p99 compares with this unit's. */
+const JITTER_UNIT_MS = 5;
+
+async function machineJitter(unitMs: number, units: number): Promise<{ p50: number; p99: number; max: number }> {
+  const child = spawnPinned(0, [join(here, 'jitter.js'), String(unitMs), String(units)], process.env);
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/jitter.js exited with ${code}`);
+  return JSON.parse(out) as { p50: number; p99: number; max: number };
+}
+
 async function startRoster(options: Options, databaseUrl: string, profile = false): Promise<Server> {
   const port = await freePort();
   const args = [
@@ -442,6 +454,21 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
     await stopChild(ceiling.child);
     ceiling.peak.stop();
     ceiling = undefined;
+
+    // The machine's jitter on the server's core, before anything of Roster runs (bench/jitter.ts).
+    if (wanted('jitter')) {
+      log(`[${backend}] machine jitter`);
+      const units = options.quick ? 300 : 2000;
+      const jitter = await machineJitter(JITTER_UNIT_MS, units);
+      figures.push({
+        name: 'jitter',
+        label: `machine: the same ${JITTER_UNIT_MS} ms of CPU work, ${units.toLocaleString('en')} times`,
+        p50: jitter.p50,
+        p99: jitter.p99,
+        max: jitter.max,
+        note: "no Roster: how much this core stretches identical work (a floor under every p99 here)",
+      });
+    }
 
     // Start-up on the loaded database: three starts, the median (the last one stays up for the scenarios).
     log(`[${backend}] start-up`);
