@@ -155,6 +155,8 @@ export class ProvisioningLog {
   private dropped = 0;
   private lastDropWarning = 0;
   private sequence = 0;
+  /** Random per log writer: time and sequence order the rows of one instance, this tells instances apart. */
+  private readonly instance = randomBytes(4).toString('hex');
   private closed = false;
   /** Counters for tests and metrics. */
   readonly stats = { recorded: 0, written: 0, dropped: 0, failedBatches: 0, purged: 0 };
@@ -353,7 +355,7 @@ export class ProvisioningLog {
   /** Ordered within this process even for rows of the same millisecond; random across instances. */
   private nextId(time: Date): string {
     this.sequence = (this.sequence + 1) % 1_679_616; // 36^4
-    return `${time.getTime().toString(36).padStart(9, '0')}${this.sequence.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
+    return `${time.getTime().toString(36).padStart(9, '0')}${this.sequence.toString(36).padStart(4, '0')}${this.instance}`;
   }
 
   private warnDropped(): void {

@@ -44,10 +44,18 @@ export interface ResolvedPath {
 
 const lower = (s: string) => s.toLowerCase();
 
+/** Each attribute list's names, lower-cased, built on first use: lists are fixed once a schema is built. */
+const namesOfList = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
 export function findAttribute(list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
   if (!list) return undefined;
-  const wanted = lower(name);
-  return list.find((a) => lower(a.name) === wanted);
+  let names = namesOfList.get(list);
+  if (!names) {
+    names = new Map();
+    for (const def of list) if (!names.has(lower(def.name))) names.set(lower(def.name), def);
+    namesOfList.set(list, names);
+  }
+  return names.get(lower(name));
 }
 
 /**
@@ -78,9 +86,11 @@ export class ResourceSchema {
   }
 
   /** The top-level attributes a resource of this type may carry at its root (common + core schema). */
-  get rootAttributes(): AttributeDef[] {
-    return [...commonAttributes, ...this.type.schema.attributes];
+  get rootAttributes(): readonly AttributeDef[] {
+    // One array for the life of the schema: findAttribute indexes a list once, by identity.
+    return (this.rootList ??= [...commonAttributes, ...this.type.schema.attributes]);
   }
+  private rootList?: readonly AttributeDef[];
 
   /** Resolves a path; undefined when any part of it names nothing in this type's schemas. */
   resolve(path: AttrPath): ResolvedPath | undefined {
