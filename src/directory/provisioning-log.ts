@@ -174,7 +174,7 @@ export class ProvisioningLog {
     if (this.timers.length > 0 || this.closed) return this;
     this.stopRiding = this.storage.alongCommits?.({
       // Enough rows that one multi-row insert carries them; fewer wait for the next commit or the timer.
-      ready: () => this.buffer.length >= RIDE_MIN_ROWS && !this.draining && !this.closed,
+      ready: () => this.buffer.length >= RIDE_MIN_ROWS && !this.draining,
       write: (tx) => this.ride(tx),
     });
     const flush = setInterval(() => void this.flush(), this.options.flushIntervalMs);

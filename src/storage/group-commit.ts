@@ -79,29 +79,13 @@ export class GroupCommit {
           // Jobs that queue while this batch runs join it, up to MAX_BATCH.
           while (this.queue.length > 0 && done.length + failed.length < MAX_BATCH) {
             const job = this.queue.shift()!;
-            await sql`savepoint roster_job`.execute(conn);
-            try {
-              const value = await job.work(conn as unknown as Transaction<Database>);
-              await sql`release roster_job`.execute(conn);
-              done.push({ job, value });
-            } catch (error) {
-              await sql`rollback to roster_job`.execute(conn);
-              await sql`release roster_job`.execute(conn);
-              failed.push({ job, error });
-            }
+            const outcome = await inSavepoint(conn, job.work);
+            if (outcome.ok) done.push({ job, value: outcome.value });
+            else failed.push({ job, error: outcome.error });
           }
           if (done.length > 0) {
-            for (const rider of this.riders) {
-              if (!rider.ready()) continue;
-              await sql`savepoint roster_rider`.execute(conn);
-              try {
-                await rider.write(conn as unknown as Transaction<Database>);
-              } catch {
-                // The rider reports its own failure; the writes it rode with stand.
-                await sql`rollback to roster_rider`.execute(conn);
-              }
-              await sql`release roster_rider`.execute(conn);
-            }
+            // A rider reports its own failure; the writes it rode with stand either way.
+            for (const rider of this.riders) if (rider.ready()) await inSavepoint(conn, (tx) => rider.write(tx));
           }
           await sql`commit`.execute(conn);
         } catch (error) {
@@ -117,5 +101,19 @@ export class GroupCommit {
     }
     for (const { job, value } of done) job.resolve(value);
     for (const { job, error } of failed) job.reject(error);
+  }
+}
+
+/** Runs `work` in a savepoint of the open transaction: kept when it succeeds, rolled back alone when it throws. */
+async function inSavepoint<T>(conn: Kysely<Database>, work: Work<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  await sql`savepoint roster_part`.execute(conn);
+  try {
+    const value = await work(conn as unknown as Transaction<Database>);
+    await sql`release roster_part`.execute(conn);
+    return { ok: true, value };
+  } catch (error) {
+    await sql`rollback to roster_part`.execute(conn);
+    await sql`release roster_part`.execute(conn);
+    return { ok: false, error };
   }
 }
