@@ -3,7 +3,7 @@ import { parseAttributeList } from './attribute-list.js';
 import type { AttrPath } from './filter/ast.js';
 import { parseAttrPath } from './filter/path.js';
 import { findAttribute, type ResourceSchema } from './schema/registry.js';
-import type { AttributeDef } from './schema/types.js';
+import type { AttributeDef, SchemaDef } from './schema/types.js';
 
 // RFC 7644 section 3.4.2.5 (`attributes` / `excludedAttributes`) applied with the `returned` characteristic of
 // RFC 7643 section 7:
@@ -30,6 +30,39 @@ export interface Projection {
   readonly extensions: ReadonlySet<string>;
   /** The type's root attributes (common + core) by lower-cased name, looked up once per key of every resource. */
   readonly rootByName: ReadonlyMap<string, AttributeDef>;
+  /** What `project` worked out for each key and attribute it met, kept for every later resource (see `Memo`). */
+  readonly memo: Memo;
+}
+
+/**
+ * A projection's answers, by the keys exactly as resources spell them (storage writes canonical names, so after
+ * the first resource nearly every lookup is one map hit): which attribute or extension a root key names, and per
+ * attribute, whether and how much of it to return. All are functions of the projection and the schema alone.
+ */
+interface Memo {
+  root: Map<string, AttributeDef | null>;
+  extensions: Map<string, SchemaDef | null>;
+  plans: Map<AttributeDef, Plan | null>;
+}
+
+/** One attribute under one projection: how much of it to return and, per sub-attribute key, its output name. */
+interface Plan {
+  container: Container;
+  selection: Selection;
+  key: string;
+  /** A sub-attribute key as met → its canonical name when returned, null when not. */
+  subs: Map<string, string | null>;
+}
+
+/** Projections of the same parameters on the same schema are the same; kept per schema, so memos carry over. */
+const projections = new WeakMap<ResourceSchema, Map<string, Projection>>();
+const PROJECTIONS_PER_SCHEMA = 200;
+/** Keys a memo map keeps: storage writes the schema's names, so only odd data would ever reach it. */
+const MEMO_LIMIT = 1000;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size < MEMO_LIMIT) map.set(key, value);
+  return value;
 }
 
 /**
@@ -45,6 +78,18 @@ export function buildProjection(
   // RFC 7644 says the two are mutually exclusive; rather than refuse, `attributes` wins.
   const mode = params.attributes?.length ? 'include' : 'exclude';
   const names = (mode === 'include' ? params.attributes : params.excludedAttributes) ?? [];
+  let built = projections.get(schema);
+  if (!built) projections.set(schema, (built = new Map()));
+  const cacheKey = mode + JSON.stringify(names);
+  let projection = built.get(cacheKey);
+  if (!projection) {
+    if (built.size >= PROJECTIONS_PER_SCHEMA) built.clear();
+    built.set(cacheKey, (projection = resolveProjection(schema, mode, names)));
+  }
+  return projection;
+}
+
+function resolveProjection(schema: ResourceSchema, mode: 'include' | 'exclude', names: readonly string[]): Projection {
   const whole = new Set<string>();
   const subs = new Map<string, Set<string>>();
   const extensions = new Set<string>();
@@ -67,7 +112,7 @@ export function buildProjection(
     }
   }
   const rootByName = new Map(schema.rootAttributes.map((def) => [def.name.toLowerCase(), def]));
-  return { schema, mode, whole, subs, extensions, rootByName };
+  return { schema, mode, whole, subs, extensions, rootByName, memo: { root: new Map(), extensions: new Map(), plans: new Map() } };
 }
 
 /**
@@ -82,38 +127,63 @@ export function wantsAttribute(projection: Projection, name: 'members' | 'groups
 
 /** Applies a projection to one full resource (as storage builds it), returning a new object. */
 export function project(projection: Projection, resource: Record<string, unknown>): Record<string, unknown> {
-  const { schema } = projection;
   const output: Record<string, unknown> = { schemas: [] }; // first key; its value is set at the end
   const presentExtensions = new Set<string>();
 
   for (const key of Object.keys(resource)) {
-    if (key.toLowerCase() === 'schemas') continue;
     const value = resource[key];
-    const def = projection.rootByName.get(key.toLowerCase());
+    const def = rootAttribute(projection, key);
     if (def) {
-      const projected = projectAttribute(projection, def, attributeKey(undefined, def), value, 'none');
+      const projected = projectAttribute(projection, def, value, 'none');
       if (projected !== undefined) output[def.name] = projected;
       continue;
     }
-    const extensionId = schema.schemaIdFor(key);
-    const extension = extensionId && extensionId !== schema.coreId ? schema.extension(extensionId) : undefined;
+    const extension = def === null ? extensionNamed(projection, key) : undefined;
     if (!extension || !isObject(value)) continue;
     const container = projection.extensions.has(extension.id) ? (projection.mode === 'include' ? 'named' : 'excluded') : 'none';
     const projected: Record<string, unknown> = {};
+    let any = false;
     for (const name of Object.keys(value)) {
       const attribute = findAttribute(extension.attributes, name);
       if (!attribute) continue;
-      const result = projectAttribute(projection, attribute, attributeKey(extension.id, attribute), value[name], container);
-      if (result !== undefined) projected[attribute.name] = result;
+      const result = projectAttribute(projection, attribute, value[name], container, extension.id);
+      if (result !== undefined) {
+        projected[attribute.name] = result;
+        any = true;
+      }
     }
-    if (Object.keys(projected).length > 0) {
+    if (any) {
       output[extension.id] = projected;
       presentExtensions.add(extension.id);
     }
   }
 
-  output.schemas = projectSchemas(schema, resource.schemas, presentExtensions);
+  output.schemas = projectSchemas(projection.schema, resource.schemas, presentExtensions);
   return output;
+}
+
+/** The root attribute a resource key names; null for a key that is not one (an extension URN, or nothing). */
+function rootAttribute(projection: Projection, key: string): AttributeDef | null | undefined {
+  const { root } = projection.memo;
+  let def = root.get(key);
+  if (def === undefined) {
+    // `schemas` is rebuilt at the end, never copied: undefined marks it as handled elsewhere.
+    if (key.toLowerCase() === 'schemas') return undefined;
+    def = remember(root, key, projection.rootByName.get(key.toLowerCase()) ?? null);
+  }
+  return def;
+}
+
+/** The extension (never the core schema) a resource key names by its URN. */
+function extensionNamed(projection: Projection, key: string): SchemaDef | undefined {
+  const { extensions } = projection.memo;
+  let extension = extensions.get(key);
+  if (extension === undefined) {
+    const { schema } = projection;
+    const id = schema.schemaIdFor(key);
+    extension = remember(extensions, key, (id && id !== schema.coreId ? schema.extension(id) : undefined) ?? null);
+  }
+  return extension ?? undefined;
 }
 
 /** Keeps the core URN and unknown URIs; lists an extension URN exactly when its object is in the output. */
@@ -158,40 +228,75 @@ function selectionOf(projection: Projection, def: AttributeDef, key: string, con
   return { kind: 'whole', excludedSubs: namedSubs };
 }
 
-function projectAttribute(projection: Projection, def: AttributeDef, key: string, value: unknown, container: Container): unknown {
-  if (value === undefined) return undefined;
-  const selection = selectionOf(projection, def, key, container);
-  if (!selection) return undefined;
-  if (def.type !== 'complex' || !def.subAttributes) return value;
+/** What to return of an attribute under this projection: worked out on first meeting, then reused. */
+function planOf(projection: Projection, def: AttributeDef, container: Container, extensionId: string | undefined): Plan | null {
+  const { plans } = projection.memo;
+  let plan = plans.get(def);
+  // An attribute definition sits in one place of a schema, so its container does not change; checked anyway.
+  if (plan === undefined || (plan !== null && plan.container !== container)) {
+    const key = attributeKey(extensionId, def);
+    const selection = selectionOf(projection, def, key, container);
+    plan = remember(plans, def, selection ? { container, selection, key, subs: new Map() } : null);
+  }
+  return plan;
+}
 
-  const keepSub = (subName: string, sub: AttributeDef): boolean => {
-    const lower = subName.toLowerCase();
-    if (sub.returned === 'never') return false;
-    if (sub.returned === 'always') return true;
-    if (selection.kind === 'subs') return selection.namedSubs.has(lower);
-    // Naming the parent whole does not bring a `request` sub-attribute along; naming the sub-attribute does.
-    if (sub.returned === 'request') return projection.mode === 'include' && (projection.subs.get(key) ?? NONE).has(lower);
-    return !selection.excludedSubs.has(lower);
-  };
+function projectAttribute(projection: Projection, def: AttributeDef, value: unknown, container: Container, extensionId?: string): unknown {
+  if (value === undefined) return undefined;
+  const plan = planOf(projection, def, container, extensionId);
+  if (!plan) return undefined;
+  if (def.type !== 'complex' || !def.subAttributes) return value;
+  const { selection } = plan;
+
   const projectValue = (item: unknown): Record<string, unknown> | undefined => {
     if (!isObject(item)) return undefined;
     const result: Record<string, unknown> = {};
+    let any = false;
     for (const name of Object.keys(item)) {
-      const sub = findAttribute(def.subAttributes, name);
-      if (sub && item[name] !== undefined && keepSub(sub.name, sub)) result[sub.name] = item[name];
+      if (item[name] === undefined) continue;
+      const out = subName(projection, def, plan, name);
+      if (out !== null) {
+        result[out] = item[name];
+        any = true;
+      }
     }
-    return Object.keys(result).length > 0 ? result : undefined;
+    return any ? result : undefined;
   };
 
   // An element or object left empty by the selection is dropped, not returned as `{}`; a list that was
   // already empty (a group without members) stays as storage gave it when the attribute is selected whole.
   if (Array.isArray(value)) {
     if (value.length === 0) return selection.kind === 'whole' ? [] : undefined;
-    const items = value.map(projectValue).filter((item) => item !== undefined);
+    const items: Record<string, unknown>[] = [];
+    for (const item of value) {
+      const projected = projectValue(item);
+      if (projected !== undefined) items.push(projected);
+    }
     return items.length > 0 ? items : undefined;
   }
   if (value === null) return selection.kind === 'whole' ? null : undefined;
   return projectValue(value);
+}
+
+/** A sub-attribute key's output name when the plan returns it, else null; remembered per key as met. */
+function subName(projection: Projection, def: AttributeDef, plan: Plan, name: string): string | null {
+  let out = plan.subs.get(name);
+  if (out === undefined) {
+    const sub = findAttribute(def.subAttributes, name);
+    out = remember(plan.subs, name, sub && keepSub(projection, plan, sub) ? sub.name : null);
+  }
+  return out;
+}
+
+function keepSub(projection: Projection, plan: Plan, sub: AttributeDef): boolean {
+  const lower = sub.name.toLowerCase();
+  const { selection } = plan;
+  if (sub.returned === 'never') return false;
+  if (sub.returned === 'always') return true;
+  if (selection.kind === 'subs') return selection.namedSubs.has(lower);
+  // Naming the parent whole does not bring a `request` sub-attribute along; naming the sub-attribute does.
+  if (sub.returned === 'request') return projection.mode === 'include' && (projection.subs.get(plan.key) ?? NONE).has(lower);
+  return !selection.excludedSubs.has(lower);
 }
 
 /** A stable key per attribute: its canonical name for core and common attributes, `urn:name` in an extension. */

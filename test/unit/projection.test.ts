@@ -158,6 +158,26 @@ describe('projection of a User', () => {
     expect(out).toEqual({ schemas: [USER_SCHEMA], id: 'u1', userName: 'x' });
   });
 
+  it('gives the same answer whatever resources the same parameters were applied to before', () => {
+    // Projections are shared between requests and remember the keys they met: a key spelled another way, or
+    // met first in another resource, must not change what a later resource returns.
+    const params = { excludedAttributes: list('emails.type,name') };
+    const odd = { SCHEMAS: [USER_SCHEMA], Id: 'u2', EMAILS: [{ VALUE: 'a@b', TYPE: 'work', Primary: true }], NAME: { givenName: 'A' } };
+    const expectedOdd = { schemas: [USER_SCHEMA], id: 'u2', emails: [{ value: 'a@b', primary: true }] };
+    const expectedFull = viewUser(params, user());
+    expect(viewUser(params, odd)).toEqual(expectedOdd);
+    expect(viewUser(params, user())).toEqual(expectedFull);
+    expect(viewUser(params, odd)).toEqual(expectedOdd);
+    expect(buildProjection(userResources, params)).toBe(buildProjection(userResources, { excludedAttributes: list('emails.type,name') }));
+  });
+
+  it('keeps projections of different parameter lists apart, even where joining the names would make them equal', () => {
+    expect(viewUser({ attributes: ['userName', 'displayName'] })).toEqual({ schemas: [USER_SCHEMA], id: 'u1', userName: 'jane@example.com', displayName: 'Jane Doe' });
+    expect(viewUser({ attributes: ['userName\ndisplayName'] })).toEqual({ schemas: [USER_SCHEMA], id: 'u1' });
+    expect(viewUser({ excludedAttributes: ['userName'] }).userName).toBeUndefined();
+    expect(viewUser({ attributes: ['userName'] }).displayName).toBeUndefined();
+  });
+
   it('survives hostile keys and values', () => {
     const resource = JSON.parse(
       `{"schemas":"nope","id":"u1","__proto__":{"userName":"evil"},"constructor":{"a":1},"name":"not-an-object","emails":[1,null,"x",{"value":"a@b"}],"${ENT}":[1,2]}`,
