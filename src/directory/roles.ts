@@ -4,7 +4,8 @@ import { badRequest, notFound } from '../protocol/errors.js';
 import { matchesFilter, parseFilter, resourceContext } from '../protocol/filter/index.js';
 import type { Filter } from '../protocol/filter/ast.js';
 import type { ResourceSchema } from '../protocol/schema/registry.js';
-import type { Storage } from '../storage/database.js';
+import type { DialectName, Storage } from '../storage/database.js';
+import { preparedPerLength, slotList } from '../storage/prepared.js';
 import { FilterCompiler } from '../storage/filter-sql.js';
 import type { Database, RoleRulesTable } from '../storage/tables.js';
 import type { Scope } from './context.js';
@@ -99,7 +100,7 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
  * The roles of a user created in this transaction: its own `roles` and the rules only, since a new user is in
  * no group yet and has no roles to replace. Returns its effective roles.
  */
-export async function grantNewUserRoles(db: Db, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
+export async function grantNewUserRoles(db: Db, dialect: DialectName, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
   const rules = compileRules(await db.selectFrom('role_rules').selectAll().where('directory_id', '=', directoryId).execute());
   const grants = new Map<string, { directory_id: string; user_id: string; role: string; source: string }>();
   ownRoles(user, rules, resourceContext(schema), (userId, role, source) => {
@@ -109,7 +110,7 @@ export async function grantNewUserRoles(db: Db, directoryId: string, schema: Res
   if (rows.length === 0) return [];
   for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
   // Read back, so the order is the database's, as on every later read.
-  return (await effectiveRolesOf(db, directoryId, [user.id])).get(user.id) ?? [];
+  return (await effectiveRolesOf(db, dialect, directoryId, [user.id])).get(user.id) ?? [];
 }
 
 interface RoleSubject {
@@ -167,22 +168,28 @@ export async function groupGrantsRoles(db: Db, directoryId: string, groupId: str
 }
 
 /** Effective roles of several users at once, for presenting a page of users. */
-export async function effectiveRolesOf(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
+export async function effectiveRolesOf(db: Db, dialect: DialectName, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
   const roles = new Map<string, string[]>();
   for (let i = 0; i < userIds.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom('user_roles')
-      .select(['user_id', 'role'])
-      .distinct()
-      .where('directory_id', '=', directoryId)
-      .where('user_id', 'in', userIds.slice(i, i + CHUNK))
-      .orderBy('user_id')
-      .orderBy('role')
-      .execute();
-    for (const row of rows) roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), row.role]);
+    const chunk = userIds.slice(i, i + CHUNK);
+    for (const row of await rolesOfUsers(db, dialect, chunk.length, directoryId, ...chunk)) {
+      roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), row.role]);
+    }
   }
   return roles;
 }
+
+/** Every read of a user reads its roles: built once per list length, not per read. */
+const rolesOfUsers = preparedPerLength<unknown[], { user_id: string; role: string }>((db, slot, length) =>
+  db
+    .selectFrom('user_roles')
+    .select(['user_id', 'role'])
+    .distinct()
+    .where('directory_id', '=', slot(0))
+    .where('user_id', 'in', slotList(slot, 1, length))
+    .orderBy('user_id')
+    .orderBy('role'),
+);
 
 /** Role mappings and rules of a directory. */
 export class Roles {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { prepared } from '../storage/prepared.js';
@@ -12,7 +12,7 @@ export const DEFAULT_DIRECTORY = 'default';
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** SHA-256 of a bearer token: tokens are 256-bit random, so a fast hash is enough and lookups stay indexed. */
-export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const hashToken = (token: string) => hash('sha256', token, 'hex');
 export const newToken = () => `rst_${randomBytes(32).toString('base64url')}`;
 
 export class TenantError extends Error {}

@@ -5,7 +5,7 @@ import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
 import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
 import { fold, type DialectName, type Storage } from '../storage/database.js';
-import { prepared } from '../storage/prepared.js';
+import { prepared, preparedPerLength, slotList } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
@@ -67,7 +67,7 @@ export class Users {
     const roles = await this.write(async (tx) => {
       await tx.insertInto('users').values(row).execute();
       await writeEmails(tx, row.directory_id, row.id, doc, true);
-      const granted = await grantNewUserRoles(tx, row.directory_id, schema, row);
+      const granted = await grantNewUserRoles(tx, this.storage.dialect, row.directory_id, schema, row);
       await recordChanges(tx, row.directory_id, scope.actor, [
         { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: maskSecrets(diffDocs({}, doc), schema) } },
       ]);
@@ -113,7 +113,7 @@ export class Users {
     const ids = rows.map((r) => r.id);
     // Independent reads: on PostgreSQL they run on two connections at once.
     const [roles, groups] = await Promise.all([
-      read.roles ? effectiveRolesOf(db, dir, ids) : undefined,
+      read.roles ? effectiveRolesOf(db, this.storage.dialect, dir, ids) : undefined,
       read.groups ? groupsOfUsers(db, this.storage.dialect, dir, ids) : undefined,
     ]);
     const resources = rows.map((row) => presentUser(row, scope.base, groups ? (groups.get(row.id) ?? []) : undefined, extensionIds(scope), roles?.get(row.id) ?? []));
@@ -302,7 +302,7 @@ export class Users {
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
     const [groups, roles] = await Promise.all([
       read.groups ? groupsOf(db, this.storage.dialect, scope.directory.id, row.id) : undefined,
-      read.roles ? effectiveRolesOf(db, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
+      read.roles ? effectiveRolesOf(db, this.storage.dialect, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
     ]);
     return presentUser(row, scope.base, groups, extensionIds(scope), roles);
   }
@@ -437,36 +437,57 @@ export async function groupsOfUsers(db: Db, dialect: DialectName, directoryId: s
 }
 
 async function groupRowsAtOnce(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
-  const result = await sql<GroupRow>`
-    with recursive direct(user_id, group_id) as (
-      select member_id, group_id from memberships
-      where directory_id = ${directoryId} and member_id in (${sql.join(userIds)}) and member_type = 'User'
-    ),
-    ${walkUp(directoryId, sql`select group_id from direct`)}
-    select 'd' as kind, direct.user_id as owner, g.id, g.display_name, g.seq from direct cross join groups g
-    where g.directory_id = ${directoryId} and g.id = direct.group_id
-    union all
-    ${ancestorRows(directoryId)}`.execute(db);
-  return result.rows;
+  return groupRowsOfUsers(db, 'postgres', userIds.length, directoryId, ...userIds);
 }
 
 /** `cross join` keeps the small set as the outer loop on SQLite, whose planner otherwise scans every membership. */
 async function groupRowsInTwo(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
-  const direct = await sql<GroupRow>`
-    select 'd' as kind, m.member_id as owner, g.id, g.display_name, g.seq from memberships m cross join groups g
-    where m.directory_id = ${directoryId} and m.member_id in (${sql.join(userIds)}) and m.member_type = 'User'
-      and g.directory_id = m.directory_id and g.id = m.group_id`.execute(db);
-  if (direct.rows.length === 0) return [];
-  const groupIds = [...new Set(direct.rows.map((r) => r.id))];
-  const up = await sql<GroupRow>`with recursive ${walkUp(directoryId, sql.join(groupIds))} ${ancestorRows(directoryId)}`.execute(db);
-  return up.rows.length === 0 ? direct.rows : [...direct.rows, ...up.rows];
+  const direct = await directGroupRows(db, 'sqlite', userIds.length, directoryId, ...userIds);
+  if (direct.length === 0) return [];
+  const groupIds = [...new Set(direct.map((r) => r.id))];
+  const up = await ancestorRowsOfGroups(db, 'sqlite', groupIds.length, directoryId, ...groupIds);
+  return up.length === 0 ? direct : [...direct, ...up];
 }
+
+// Every read of users reads their groups: these are built once per list length, not per read. Slot 0 is the
+// directory, the list follows.
+const compilable = (db: Db, query: RawBuilder<GroupRow>) => ({ compile: () => query.compile(db) });
+
+const groupRowsOfUsers = preparedPerLength<unknown[], GroupRow>((db, slot, length) =>
+  compilable(
+    db,
+    sql<GroupRow>`
+    with recursive direct(user_id, group_id) as (
+      select member_id, group_id from memberships
+      where directory_id = ${slot(0)} and member_id in (${sql.join(slotList(slot, 1, length))}) and member_type = 'User'
+    ),
+    ${walkUp(slot(0), sql`select group_id from direct`)}
+    select 'd' as kind, direct.user_id as owner, g.id, g.display_name, g.seq from direct cross join groups g
+    where g.directory_id = ${slot(0)} and g.id = direct.group_id
+    union all
+    ${ancestorRows(slot(0))}`,
+  ),
+);
+
+const directGroupRows = preparedPerLength<unknown[], GroupRow>((db, slot, length) =>
+  compilable(
+    db,
+    sql<GroupRow>`
+    select 'd' as kind, m.member_id as owner, g.id, g.display_name, g.seq from memberships m cross join groups g
+    where m.directory_id = ${slot(0)} and m.member_id in (${sql.join(slotList(slot, 1, length))}) and m.member_type = 'User'
+      and g.directory_id = m.directory_id and g.id = m.group_id`,
+  ),
+);
+
+const ancestorRowsOfGroups = preparedPerLength<unknown[], GroupRow>((db, slot, length) =>
+  compilable(db, sql<GroupRow>`with recursive ${walkUp(slot(0), sql.join(slotList(slot, 1, length)))} ${ancestorRows(slot(0))}`),
+);
 
 /**
  * The recursive `up(group_id, ancestor_id)`: from each group in `start` (ids, or a subquery of them) to every
  * group it is nested in, at any depth. `union` drops repeated pairs, which ends a membership cycle.
  */
-function walkUp(directoryId: string, start: RawBuilder<unknown>) {
+function walkUp(directoryId: unknown, start: RawBuilder<unknown>) {
   return sql`up(group_id, ancestor_id) as (
       select member_id, group_id from memberships
       where directory_id = ${directoryId} and member_type = 'Group' and member_id in (${start})
@@ -477,7 +498,7 @@ function walkUp(directoryId: string, start: RawBuilder<unknown>) {
 }
 
 /** The ancestors `walkUp` found, as rows of kind 'a' owned by the group they were reached from. */
-function ancestorRows(directoryId: string) {
+function ancestorRows(directoryId: unknown) {
   return sql`select 'a' as kind, up.group_id as owner, g.id, g.display_name, g.seq from up cross join groups g
     where g.directory_id = ${directoryId} and g.id = up.ancestor_id`;
 }

@@ -21,3 +21,23 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
     return (await db.executeQuery(CompiledQuery.raw(query.sql, parameters) as CompiledQuery<Row>)).rows;
   };
 }
+
+/**
+ * `prepared` for a query with a list of values (`in (...)`), whose SQL differs with the list's length: built
+ * and compiled once per dialect and length. `build` gets the length and places the list with `slotList`.
+ */
+export function preparedPerLength<Args extends unknown[], Row>(
+  build: (db: Kysely<Database>, slot: (index: number) => never, length: number) => Compilable<Row>,
+) {
+  const byLength = new Map<number, (db: Kysely<Database>, dialect: DialectName, ...args: Args) => Promise<Row[]>>();
+  return (db: Kysely<Database>, dialect: DialectName, length: number, ...args: Args): Promise<Row[]> => {
+    let query = byLength.get(length);
+    if (!query) byLength.set(length, (query = prepared<Args, Row>((d, slot) => build(d, slot, length))));
+    return query(db, dialect, ...args);
+  };
+}
+
+/** `length` slots from `first` on: an `in (...)` list in a query built by `preparedPerLength`. */
+export function slotList(slot: (index: number) => never, first: number, length: number): never[] {
+  return Array.from({ length }, (_, i) => slot(first + i));
+}

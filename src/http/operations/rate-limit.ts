@@ -37,28 +37,33 @@ export function tooManyRequests(reply: FastifyReply, limit: string, retryAfterSe
 async function rateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   const { settings, store, metrics } = options;
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (isInternal(request) || isExempt(request)) return;
-    const charges: BucketCharge[] = [];
-    if (settings.address) charges.push({ bucket: 'address', key: request.ip, rate: settings.address });
-    const token = presentedTokenKey(request);
-    if (settings.token && token) charges.push({ bucket: 'token', key: token, rate: settings.token });
-    const result = store.charge(charges);
-    if (!result.allowed) return tooManyRequests(reply, result.bucket, result.retryAfterSeconds, metrics);
-  });
+  // Each hook only where one of its limits is set: with limits off, requests pay nothing for them.
+  if (settings.address || settings.token) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (isInternal(request) || isExempt(request)) return;
+      const charges: BucketCharge[] = [];
+      if (settings.address) charges.push({ bucket: 'address', key: request.ip, rate: settings.address });
+      const token = presentedTokenKey(request);
+      if (settings.token && token) charges.push({ bucket: 'token', key: token, rate: settings.token });
+      const result = store.charge(charges);
+      if (!result.allowed) return tooManyRequests(reply, result.bucket, result.retryAfterSeconds, metrics);
+    });
+  }
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (isInternal(request) || isExempt(request)) return;
-    const slug = (request as { scope?: { directory?: { slug?: string } } }).scope?.directory?.slug;
-    const extra = bulkOperations(request, options.bulkMaxOperations) - 1;
-    const charges: BucketCharge[] = [];
-    if (settings.directory && slug !== undefined) charges.push({ bucket: 'directory', key: slug, rate: settings.directory });
-    const token = presentedTokenKey(request);
-    if (extra > 0 && settings.token && token) charges.push({ bucket: 'token', key: token, rate: settings.token });
-    if (charges.length === 0) return;
-    const result = store.charge(charges, extra > 0 ? extra + 1 : 1);
-    if (!result.allowed) return tooManyRequests(reply, result.bucket, result.retryAfterSeconds, metrics);
-  });
+  if (settings.directory || settings.token) {
+    app.addHook('preHandler', async (request, reply) => {
+      if (isInternal(request) || isExempt(request)) return;
+      const slug = (request as { scope?: { directory?: { slug?: string } } }).scope?.directory?.slug;
+      const extra = bulkOperations(request, options.bulkMaxOperations) - 1;
+      const charges: BucketCharge[] = [];
+      if (settings.directory && slug !== undefined) charges.push({ bucket: 'directory', key: slug, rate: settings.directory });
+      const token = presentedTokenKey(request);
+      if (extra > 0 && settings.token && token) charges.push({ bucket: 'token', key: token, rate: settings.token });
+      if (charges.length === 0) return;
+      const result = store.charge(charges, extra > 0 ? extra + 1 : 1);
+      if (!result.allowed) return tooManyRequests(reply, result.bucket, result.retryAfterSeconds, metrics);
+    });
+  }
 }
 
 /** The number of operations a Bulk request carries (1 for anything else); the limit check comes later. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 
 // What the operations plugins key their limits on, read from the request line and headers only (no database):
@@ -26,7 +26,7 @@ export function presentedTokenKey(request: FastifyRequest): string | undefined {
   if (key === undefined) {
     const header = request.headers.authorization;
     const match = typeof header === 'string' && header.length <= 4096 ? BEARER.exec(header) : null;
-    key = match ? createHash('sha256').update(match[1]).digest('base64url') : null;
+    key = match ? hash('sha256', match[1], 'base64url') : null;
     tokenKeys.set(request, key);
   }
   return key ?? undefined;
