@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { jsonEqual, type ResourceDoc } from '../protocol/resource-doc.js';
 import type { ResourceSchema } from '../protocol/schema/registry.js';
 import type { Storage } from '../storage/database.js';
+import { dialectOf, prepared, preparedInsert } from '../storage/prepared.js';
 import type { ChangesTable, Database } from '../storage/tables.js';
 import type { Actor } from './context.js';
 import type { Directory } from './tenants.js';
@@ -83,12 +84,8 @@ export async function recordChanges(tx: Transaction<Database>, directoryId: stri
   if (entries.length === 0) return;
   // Taking the numbers locks the counter row until commit: concurrent writers in one directory queue here, so
   // sequence order is commit order and a rolled-back change leaves no gap.
-  const updated = await tx
-    .updateTable('directory_counters')
-    .set((eb) => ({ change_seq: eb('change_seq', '+', entries.length) }))
-    .where('directory_id', '=', directoryId)
-    .returning('change_seq')
-    .executeTakeFirst();
+  const dialect = dialectOf(tx);
+  const [updated] = await takeChangeNumbers(tx, dialect, entries.length, directoryId);
   let last = updated?.change_seq;
   if (last === undefined) {
     await tx.insertInto('directory_counters').values({ directory_id: directoryId, change_seq: entries.length }).execute();
@@ -111,8 +108,22 @@ export async function recordChanges(tx: Transaction<Database>, directoryId: stri
     origin: actor.origin ?? null,
     data: JSON.stringify(entry.data ?? {}),
   }));
-  for (let i = 0; i < rows.length; i += 500) await tx.insertInto('changes').values(rows.slice(i, i + 500)).execute();
+  await insertChanges(tx, dialect, rows);
 }
+
+// Every write runs these two: built and compiled once, not per write.
+const takeChangeNumbers = prepared<[count: number, directoryId: string], { change_seq: number }>((db, slot) =>
+  db
+    .updateTable('directory_counters')
+    .set((eb) => ({ change_seq: eb('change_seq', '+', slot(0)) }))
+    .where('directory_id', '=', slot(1))
+    .returning('change_seq'),
+);
+
+const insertChanges = preparedInsert('changes', [
+  'directory_id', 'seq', 'time', 'resource_type', 'resource_id', 'resource_name', 'event', 'actor_kind', 'actor_id',
+  'actor_label', 'actor_client', 'origin', 'data',
+]);
 
 /** Reads the history. */
 export class History {

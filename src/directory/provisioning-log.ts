@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { fold, type Storage } from '../storage/database.js';
 import type { ProvisioningLogTable } from '../storage/log-tables.js';
-import { prepared } from '../storage/prepared.js';
+import { preparedInsert } from '../storage/prepared.js';
 import type { Database } from '../storage/tables.js';
 import { decodeCursor, encodeCursor, type StatusRange } from './log-query.js';
 
@@ -129,20 +129,8 @@ const COLUMNS = [
   'duration_ms', 'error_type', 'error_detail',
 ] as const satisfies readonly (keyof Row)[];
 
-/**
- * Inserts of 32, 16, 8, 4, 2 and 1 rows, each built and compiled once (storage/prepared.ts). Building a
- * multi-row insert with Kysely for every batch cost about 60 µs a row, four times what SQLite takes to store it.
- */
-const insertRows = new Map(
-  [32, 16, 8, 4, 2, 1].map((size) => [
-    size,
-    prepared<unknown[], never>((db, slot) =>
-      db.insertInto('provisioning_log').values(
-        Array.from({ length: size }, (_, r) => Object.fromEntries(COLUMNS.map((column, c) => [column, slot(r * COLUMNS.length + c)])) as unknown as Row),
-      ),
-    ),
-  ]),
-);
+/** Inserts of up to 32 rows, each size built and compiled once (storage/prepared.ts). */
+const insertLogRows = preparedInsert('provisioning_log', COLUMNS, 32);
 
 export class ProvisioningLog {
   private readonly options: typeof DEFAULTS & { logger?: LogSink };
@@ -270,11 +258,12 @@ export class ProvisioningLog {
   private async insert(db: Db, batch: LogDraft[]): Promise<void> {
     await this.resolveNames(db, batch);
     const rows = batch.map((draft) => this.toRow(draft));
-    // Fixed chunk sizes (32, then 16, 8, 4, 2, 1): a few SQL texts that stay prepared, not one per batch size.
+    // Chunks of 32, then 16, 8, 4, 2, 1 rows: six statements stay prepared, not one per batch size (a prepared
+    // statement holds memory in proportion to its values). Building the multi-row insert with Kysely for every
+    // batch cost about 60 µs a row, four times what SQLite takes to store it.
     for (let i = 0; i < rows.length; ) {
       const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
-      const values = rows.slice(i, i + size).flatMap((row) => COLUMNS.map((column) => row[column]));
-      await insertRows.get(size)!(db, this.storage.dialect, ...values);
+      await insertLogRows(db, this.storage.dialect, rows.slice(i, i + size));
       i += size;
     }
     this.stats.written += rows.length;

@@ -4,8 +4,8 @@ import { badRequest, notFound } from '../protocol/errors.js';
 import { matchesFilter, parseFilter, resourceContext } from '../protocol/filter/index.js';
 import type { Filter } from '../protocol/filter/ast.js';
 import type { ResourceSchema } from '../protocol/schema/registry.js';
-import type { DialectName, Storage } from '../storage/database.js';
-import { preparedPerLength, slotList } from '../storage/prepared.js';
+import type { Storage } from '../storage/database.js';
+import { compilable, dialectOf, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
 import { FilterCompiler } from '../storage/filter-sql.js';
 import type { Database, RoleRulesTable } from '../storage/tables.js';
 import type { Scope } from './context.js';
@@ -60,39 +60,24 @@ function roleName(value: string): string {
 export async function recomputeRoles(db: Db, directoryId: string, schema: ResourceSchema, userIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return;
-  const rules = compileRules(await db.selectFrom('role_rules').selectAll().where('directory_id', '=', directoryId).execute());
+  const dialect = dialectOf(db);
+  const rules = compileRules(await rulesOf(db, dialect, directoryId));
   const context = resourceContext(schema);
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const users = await db
-      .selectFrom('users')
-      .select(['id', 'doc', 'external_id', 'created', 'last_modified'])
-      .where('directory_id', '=', directoryId)
-      .where('id', 'in', chunk)
-      .where('deleted_at', 'is', null)
-      .execute();
+    const users = await liveUsersIn(db, dialect, chunk.length, directoryId, ...chunk);
     const grants: { directory_id: string; user_id: string; role: string; source: string }[] = [];
     const grant = (userId: string, role: string, source: string) => {
       if (role) grants.push({ directory_id: directoryId, user_id: userId, role, source });
     };
     for (const user of users) ownRoles(user, rules, context, grant);
-    const mapped = await sql<{ user_id: string; role: string; group_id: string }>`
-      with recursive reach(user_id, group_id) as (
-        select member_id, group_id from memberships
-        where directory_id = ${directoryId} and member_type = 'User' and member_id in (${sql.join(chunk)})
-        union
-        select reach.user_id, m.group_id from reach cross join memberships m
-        where m.directory_id = ${directoryId} and m.member_id = reach.group_id and m.member_type = 'Group'
-      )
-      select reach.user_id, rm.role, rm.group_id from reach cross join role_mappings rm
-      where rm.directory_id = ${directoryId} and rm.group_id = reach.group_id`.execute(db);
+    const mapped = await mappedRolesOf(db, dialect, chunk.length, directoryId, ...chunk);
     const live = new Set(users.map((u) => u.id));
-    for (const row of mapped.rows) if (live.has(row.user_id)) grant(row.user_id, row.role, `group:${row.group_id}`);
+    for (const row of mapped) if (live.has(row.user_id)) grant(row.user_id, row.role, `group:${row.group_id}`);
 
-    await db.deleteFrom('user_roles').where('directory_id', '=', directoryId).where('user_id', 'in', chunk).execute();
+    await deleteRolesOf(db, dialect, chunk.length, directoryId, ...chunk);
     const unique = new Map(grants.map((g) => [`${g.user_id}\u0000${g.role}\u0000${g.source}`, g]));
-    const rows = [...unique.values()];
-    for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
+    await insertRoles(db, dialect, [...unique.values()]);
   }
 }
 
@@ -100,17 +85,18 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
  * The roles of a user created in this transaction: its own `roles` and the rules only, since a new user is in
  * no group yet and has no roles to replace. Returns its effective roles.
  */
-export async function grantNewUserRoles(db: Db, dialect: DialectName, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
-  const rules = compileRules(await db.selectFrom('role_rules').selectAll().where('directory_id', '=', directoryId).execute());
+export async function grantNewUserRoles(db: Db, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
+  const dialect = dialectOf(db);
+  const rules = compileRules(await rulesOf(db, dialect, directoryId));
   const grants = new Map<string, { directory_id: string; user_id: string; role: string; source: string }>();
   ownRoles(user, rules, resourceContext(schema), (userId, role, source) => {
     if (role) grants.set(`${role}\u0000${source}`, { directory_id: directoryId, user_id: userId, role, source });
   });
   const rows = [...grants.values()];
   if (rows.length === 0) return [];
-  for (let j = 0; j < rows.length; j += CHUNK) await db.insertInto('user_roles').values(rows.slice(j, j + CHUNK)).execute();
+  await insertRoles(db, dialect, rows);
   // Read back, so the order is the database's, as on every later read.
-  return (await effectiveRolesOf(db, dialect, directoryId, [user.id])).get(user.id) ?? [];
+  return (await effectiveRolesOf(db, directoryId, [user.id])).get(user.id) ?? [];
 }
 
 interface RoleSubject {
@@ -168,7 +154,8 @@ export async function groupGrantsRoles(db: Db, directoryId: string, groupId: str
 }
 
 /** Effective roles of several users at once, for presenting a page of users. */
-export async function effectiveRolesOf(db: Db, dialect: DialectName, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
+export async function effectiveRolesOf(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
+  const dialect = dialectOf(db);
   const roles = new Map<string, string[]>();
   for (let i = 0; i < userIds.length; i += CHUNK) {
     const chunk = userIds.slice(i, i + CHUNK);
@@ -179,7 +166,38 @@ export async function effectiveRolesOf(db: Db, dialect: DialectName, directoryId
   return roles;
 }
 
-/** Every read of a user reads its roles: built once per list length, not per read. */
+// Every write of a user reads the rules and rewrites its roles, every read reads them: built once, not per call.
+const rulesOf = prepared<[directoryId: string], RoleRulesTable>((db, slot) => db.selectFrom('role_rules').selectAll().where('directory_id', '=', slot(0)));
+const insertRoles = preparedInsert('user_roles', ['directory_id', 'user_id', 'role', 'source']);
+const liveUsersIn = preparedPerLength<unknown[], { id: string; doc: string; external_id: string | null; created: string; last_modified: string }>(
+  (db, slot, length) =>
+    db
+      .selectFrom('users')
+      .select(['id', 'doc', 'external_id', 'created', 'last_modified'])
+      .where('directory_id', '=', slot(0))
+      .where('id', 'in', slotList(slot, 1, length))
+      .where('deleted_at', 'is', null),
+);
+/** The roles the users' groups map to, reached directly or through nested groups. */
+const mappedRolesOf = preparedPerLength<unknown[], { user_id: string; role: string; group_id: string }>((db, slot, length) =>
+  compilable(
+    db,
+    sql<{ user_id: string; role: string; group_id: string }>`
+    with recursive reach(user_id, group_id) as (
+      select member_id, group_id from memberships
+      where directory_id = ${slot(0)} and member_type = 'User' and member_id in (${sql.join(slotList(slot, 1, length))})
+      union
+      select reach.user_id, m.group_id from reach cross join memberships m
+      where m.directory_id = ${slot(0)} and m.member_id = reach.group_id and m.member_type = 'Group'
+    )
+    select reach.user_id, rm.role, rm.group_id from reach cross join role_mappings rm
+    where rm.directory_id = ${slot(0)} and rm.group_id = reach.group_id`,
+  ),
+);
+const deleteRolesOf = preparedPerLength<unknown[], never>((db, slot, length) =>
+  db.deleteFrom('user_roles').where('directory_id', '=', slot(0)).where('user_id', 'in', slotList(slot, 1, length)),
+);
+
 const rolesOfUsers = preparedPerLength<unknown[], { user_id: string; role: string }>((db, slot, length) =>
   db
     .selectFrom('user_roles')

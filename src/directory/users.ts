@@ -5,7 +5,7 @@ import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
 import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
 import { fold, type DialectName, type Storage } from '../storage/database.js';
-import { prepared, preparedPerLength, slotList } from '../storage/prepared.js';
+import { compilable, dialectOf, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UsersTable } from '../storage/tables.js';
@@ -65,9 +65,9 @@ export class Users {
       deleted_at: null,
     };
     const roles = await this.write(async (tx) => {
-      await tx.insertInto('users').values(row).execute();
+      await insertUsers(tx, this.storage.dialect, [row]);
       await writeEmails(tx, row.directory_id, row.id, doc, true);
-      const granted = await grantNewUserRoles(tx, this.storage.dialect, row.directory_id, schema, row);
+      const granted = await grantNewUserRoles(tx, row.directory_id, schema, row);
       await recordChanges(tx, row.directory_id, scope.actor, [
         { resourceType: 'User', resourceId: row.id, resourceName: row.user_name, event: 'user.created', data: { changes: maskSecrets(diffDocs({}, doc), schema) } },
       ]);
@@ -113,7 +113,7 @@ export class Users {
     const ids = rows.map((r) => r.id);
     // Independent reads: on PostgreSQL they run on two connections at once.
     const [roles, groups] = await Promise.all([
-      read.roles ? effectiveRolesOf(db, this.storage.dialect, dir, ids) : undefined,
+      read.roles ? effectiveRolesOf(db, dir, ids) : undefined,
       read.groups ? groupsOfUsers(db, this.storage.dialect, dir, ids) : undefined,
     ]);
     const resources = rows.map((row) => presentUser(row, scope.base, groups ? (groups.get(row.id) ?? []) : undefined, extensionIds(scope), roles?.get(row.id) ?? []));
@@ -302,7 +302,7 @@ export class Users {
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
     const [groups, roles] = await Promise.all([
       read.groups ? groupsOf(db, this.storage.dialect, scope.directory.id, row.id) : undefined,
-      read.roles ? effectiveRolesOf(db, this.storage.dialect, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
+      read.roles ? effectiveRolesOf(db, scope.directory.id, [row.id]).then((found) => found.get(row.id) ?? []) : undefined,
     ]);
     return presentUser(row, scope.base, groups, extensionIds(scope), roles);
   }
@@ -368,30 +368,34 @@ function columnsFor(doc: ResourceDoc) {
 }
 
 async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc, fresh = false): Promise<void> {
-  if (!fresh) await tx.deleteFrom('user_emails').where('directory_id', '=', directoryId).where('user_id', '=', userId).execute();
+  const dialect = dialectOf(tx);
+  if (!fresh) await deleteEmails(tx, dialect, directoryId, userId);
   const emails = (doc.emails as Record<string, unknown>[] | undefined) ?? [];
-  // Batches keep each statement under the databases' bound-parameter limits.
-  for (let start = 0; start < emails.length; start += 500) {
-    await tx
-      .insertInto('user_emails')
-      .values(
-        emails.slice(start, start + 500).map((email, index) => {
-          const value = typeof email.value === 'string' ? email.value : null;
-          return {
-            directory_id: directoryId,
-            user_id: userId,
-            position: start + index,
-            value,
-            value_ci: value === null ? null : fold(value),
-            display: typeof email.display === 'string' ? email.display : null,
-            type: typeof email.type === 'string' ? email.type : null,
-            primary: email.primary === true ? 1 : 0,
-          };
-        }),
-      )
-      .execute();
-  }
+  await insertEmails(
+    tx,
+    dialect,
+    emails.map((email, position) => {
+      const value = typeof email.value === 'string' ? email.value : null;
+      return {
+        directory_id: directoryId,
+        user_id: userId,
+        position,
+        value,
+        value_ci: value === null ? null : fold(value),
+        display: typeof email.display === 'string' ? email.display : null,
+        type: typeof email.type === 'string' ? email.type : null,
+        primary: email.primary === true ? 1 : 0,
+      };
+    }),
+  );
 }
+
+// A user's writes, built and compiled once rather than per write.
+const insertUsers = preparedInsert('users', USER_COLUMNS);
+const insertEmails = preparedInsert('user_emails', ['directory_id', 'user_id', 'position', 'value', 'value_ci', 'display', 'type', 'primary']);
+const deleteEmails = prepared<[directoryId: string, userId: string], never>((db, slot) =>
+  db.deleteFrom('user_emails').where('directory_id', '=', slot(0)).where('user_id', '=', slot(1)),
+);
 
 /** A user's groups: direct memberships and the groups those are nested in (indirect), each once. */
 export async function groupsOf(db: Db, dialect: DialectName, directoryId: string, userId: string): Promise<GroupRef[]> {
@@ -451,7 +455,6 @@ async function groupRowsInTwo(db: Db, directoryId: string, userIds: string[]): P
 
 // Every read of users reads their groups: these are built once per list length, not per read. Slot 0 is the
 // directory, the list follows.
-const compilable = (db: Db, query: RawBuilder<GroupRow>) => ({ compile: () => query.compile(db) });
 
 const groupRowsOfUsers = preparedPerLength<unknown[], GroupRow>((db, slot, length) =>
   compilable(

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectName } from './database.js';
 import type { Database } from './tables.js';
 
@@ -22,9 +22,13 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
   };
 }
 
+/** Longer lists are built for each call: their SQL is long, and every length kept would stay in memory. */
+const KEPT_LENGTHS = 200;
+
 /**
- * `prepared` for a query with a list of values (`in (...)`), whose SQL differs with the list's length: built
- * and compiled once per dialect and length. `build` gets the length and places the list with `slotList`.
+ * `prepared` for a query with a list of values (`in (...)`, or the rows of an insert), whose SQL differs with
+ * the list's length: built and compiled once per dialect and length, for lengths up to 200.
+ * `build` gets the length and places the list with `slotList`.
  */
 export function preparedPerLength<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, slot: (index: number) => never, length: number) => Compilable<Row>,
@@ -32,7 +36,10 @@ export function preparedPerLength<Args extends unknown[], Row>(
   const byLength = new Map<number, (db: Kysely<Database>, dialect: DialectName, ...args: Args) => Promise<Row[]>>();
   return (db: Kysely<Database>, dialect: DialectName, length: number, ...args: Args): Promise<Row[]> => {
     let query = byLength.get(length);
-    if (!query) byLength.set(length, (query = prepared<Args, Row>((d, slot) => build(d, slot, length))));
+    if (!query) {
+      query = prepared<Args, Row>((d, slot) => build(d, slot, length));
+      if (length <= KEPT_LENGTHS) byLength.set(length, query);
+    }
     return query(db, dialect, ...args);
   };
 }
@@ -40,4 +47,34 @@ export function preparedPerLength<Args extends unknown[], Row>(
 /** `length` slots from `first` on: an `in (...)` list in a query built by `preparedPerLength`. */
 export function slotList(slot: (index: number) => never, first: number, length: number): never[] {
   return Array.from({ length }, (_, i) => slot(first + i));
+}
+
+/**
+ * An insert of rows with these columns, compiled once per number of rows (every column is written; undefined
+ * as null). Rows go in statements of at most `maxRows`, under both databases' limits on bound values.
+ */
+export function preparedInsert<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[], maxRows = 100) {
+  const insert = preparedPerLength<unknown[], never>((db, slot, rows) =>
+    db.insertInto(table).values(
+      Array.from({ length: rows }, (_, r) => Object.fromEntries(columns.map((column, c) => [column, slot(r * columns.length + c)]))) as never,
+    ),
+  );
+  return async (db: Kysely<Database>, dialect: DialectName, rows: readonly Partial<Record<(typeof columns)[number], unknown>>[]): Promise<void> => {
+    for (let start = 0; start < rows.length; start += maxRows) {
+      const chunk = rows.slice(start, start + maxRows);
+      const values: unknown[] = [];
+      for (const row of chunk) for (const column of columns) values.push(row[column] ?? null);
+      await insert(db, dialect, chunk.length, ...values);
+    }
+  };
+}
+
+/** The dialect a Kysely instance or transaction speaks, for the prepared queries of code that is not told. */
+export function dialectOf(db: Kysely<Database>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** A query written with Kysely's `sql` tag, in the shape `prepared` builds from. */
+export function compilable<Row>(db: Kysely<Database>, query: RawBuilder<Row>): Compilable<Row> {
+  return { compile: () => query.compile(db) };
 }
