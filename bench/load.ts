@@ -24,6 +24,7 @@ import { sql, type Kysely } from 'kysely';
 import { normalizeResource } from '../src/protocol/resource.js';
 import { groupResources, userResources } from '../src/protocol/schema/registry.js';
 import { Tenants } from '../src/directory/tenants.js';
+import { emailRows } from '../src/directory/users.js';
 import { fold, migrate, openStorage, type Storage } from '../src/storage/database.js';
 import type { Database } from '../src/storage/tables.js';
 
@@ -123,20 +124,7 @@ export async function loadDirectory(options: LoadOptions): Promise<{ seconds: nu
           version: 1,
           password_hash: null,
         } as Database['users']);
-        // = users.ts insertEmails
-        ((doc.emails as Record<string, unknown>[] | undefined) ?? []).forEach((email, position) => {
-          const value = typeof email.value === 'string' ? email.value : null;
-          emails.push({
-            directory_id: dir,
-            user_id: id,
-            position,
-            value,
-            value_ci: value === null ? null : fold(value),
-            display: typeof email.display === 'string' ? email.display : null,
-            type: typeof email.type === 'string' ? email.type : null,
-            primary: email.primary === true ? 1 : 0,
-          });
-        });
+        emails.push(...emailRows(dir, id, doc));
         if (options.teams > 0) members.push({ directory_id: dir, group_id: teamIds[i % options.teams], member_id: id, member_type: 'User' });
         if (i % step === 0 && bigCount < bigGroup) {
           members.push({ directory_id: dir, group_id: bigId, member_id: id, member_type: 'User' });

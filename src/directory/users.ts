@@ -8,7 +8,7 @@ import { fold, type DialectName, type Storage } from '../storage/database.js';
 import { compilable, dialectOf, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
-import type { Database, UsersTable } from '../storage/tables.js';
+import type { Database, UserEmailsTable, UsersTable } from '../storage/tables.js';
 import type { ListOptions, Scope } from './context.js';
 import { diffDocs, maskSecrets, recordChanges, type ChangeEntry } from './history.js';
 import { compileList, encodeCursor, pageQuery } from './listing.js';
@@ -370,24 +370,24 @@ function columnsFor(doc: ResourceDoc) {
 async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc, fresh = false): Promise<void> {
   const dialect = dialectOf(tx);
   if (!fresh) await deleteEmails(tx, dialect, directoryId, userId);
-  const emails = (doc.emails as Record<string, unknown>[] | undefined) ?? [];
-  await insertEmails(
-    tx,
-    dialect,
-    emails.map((email, position) => {
-      const value = typeof email.value === 'string' ? email.value : null;
-      return {
-        directory_id: directoryId,
-        user_id: userId,
-        position,
-        value,
-        value_ci: value === null ? null : fold(value),
-        display: typeof email.display === 'string' ? email.display : null,
-        type: typeof email.type === 'string' ? email.type : null,
-        primary: email.primary === true ? 1 : 0,
-      };
-    }),
-  );
+  await insertEmails(tx, dialect, emailRows(directoryId, userId, doc));
+}
+
+/** The `user_emails` rows of a user's document: the index behind `emails` filters. */
+export function emailRows(directoryId: string, userId: string, doc: ResourceDoc): UserEmailsTable[] {
+  return ((doc.emails as Record<string, unknown>[] | undefined) ?? []).map((email, position) => {
+    const value = typeof email.value === 'string' ? email.value : null;
+    return {
+      directory_id: directoryId,
+      user_id: userId,
+      position,
+      value,
+      value_ci: value === null ? null : fold(value),
+      display: typeof email.display === 'string' ? email.display : null,
+      type: typeof email.type === 'string' ? email.type : null,
+      primary: email.primary === true ? 1 : 0,
+    };
+  });
 }
 
 // A user's writes, built and compiled once rather than per write.
