@@ -194,8 +194,9 @@ export class Groups {
             .set({ display_name: next.display_name, display_name_ci: next.display_name_ci, external_id: next.external_id, doc: next.doc })
             .where('version', '=', current.version);
         }
-        const result = await update.executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return undefined;
+        // The row as this transaction leaves it (members live in their own table): no second read at the end.
+        const updated = await update.returning(GROUP_COLUMNS).executeTakeFirst();
+        if (!updated) return undefined;
         const { added, removed } = await applyMemberChanges(tx, dir, id, changes, this.lockRows);
         // Adding present members or removing absent ones changes nothing: no new version, no history entry.
         if (!docChanged && added.length === 0 && removed.length === 0) throw UNCHANGED;
@@ -210,7 +211,7 @@ export class Groups {
           await recomputeRoles(tx, dir, schemasOf(scope.directory).user, [...users, ...(await usersUnderGroups(tx, dir, nested))]);
         }
         await recordChanges(tx, dir, scope.actor, entries);
-        return this.find(tx, dir, id);
+        return updated;
       });
       if (written === UNCHANGED) return presentGroup(current, scope.base, await members());
       if (written) return presentGroup(written, scope.base, await members());

@@ -27,6 +27,17 @@ const tokenByHash = prepared<[directoryId: string, hash: string], TokenInfo>((db
     .where('hash', '=', slot(1)),
 );
 
+/** A directory by its slug, with the token of that directory whose hash is given (null columns when none). */
+const directoryWithToken = prepared<[hash: string, slug: string], Directory & TokenColumns>((db, slot) =>
+  db
+    .selectFrom('directories as d')
+    .leftJoin('tokens as t', (join) => join.onRef('t.directory_id', '=', 'd.id').on('t.hash', '=', slot(0)))
+    .select(['d.id', 'd.slug', 'd.name', 'd.created', 'd.settings'])
+    .select(['t.id as token_id', 't.label as token_label', 't.scope as token_scope', 't.created as token_created', 't.last_used_at as token_last_used_at', 't.revoked_at as token_revoked_at'])
+    .where('d.slug', '=', slot(1)),
+);
+type TokenColumns = { [K in Exclude<keyof TokenInfo, 'directory_id'> as `token_${K}`]: TokenInfo[K] | null };
+
 /** Directories (tenants) and their inbound SCIM tokens. */
 export class Tenants {
   constructor(private readonly storage: Storage) {}
@@ -110,13 +121,39 @@ export class Tenants {
    */
   async authenticate(directory: Directory, token: string): Promise<TokenInfo | undefined> {
     const [row] = await tokenByHash(this.db, this.dialect, directory.id, hashToken(token));
-    if (!row || row.revoked_at) return undefined;
+    return row ? this.accepted(row) : undefined;
+  }
+
+  /**
+   * `findDirectory` and `authenticate` in one query, for every SCIM request: the directory at this slug (undefined
+   * when there is none) and the token when it is a live token of that directory.
+   */
+  async authenticateAt(slug: string, token: string): Promise<{ directory?: Directory; token?: TokenInfo }> {
+    const [row] = await directoryWithToken(this.db, this.dialect, hashToken(token), slug);
+    if (!row) return {};
+    const directory: Directory = { id: row.id, slug: row.slug, name: row.name, created: row.created, settings: row.settings };
+    if (row.token_id === null) return { directory };
+    const info: TokenInfo = {
+      directory_id: row.id,
+      id: row.token_id,
+      label: row.token_label!,
+      scope: row.token_scope!,
+      created: row.token_created!,
+      last_used_at: row.token_last_used_at,
+      revoked_at: row.token_revoked_at,
+    };
+    return { directory, token: await this.accepted(info) };
+  }
+
+  /** The token unless revoked; its last use recorded, at most once a minute. */
+  private async accepted(row: TokenInfo): Promise<TokenInfo | undefined> {
+    if (row.revoked_at) return undefined;
     const now = new Date();
     if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
       await this.db
         .updateTable('tokens')
         .set({ last_used_at: now.toISOString() })
-        .where('directory_id', '=', directory.id)
+        .where('directory_id', '=', row.directory_id)
         .where('id', '=', row.id)
         .execute();
     }

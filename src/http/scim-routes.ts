@@ -40,14 +40,11 @@ export async function scimRoutes(app: FastifyInstance, options: ScimRoutesOption
 
   app.addHook('onRequest', async (request) => {
     const slug = options.directorySlug ?? (request.params as { directory?: string }).directory ?? '';
-    const directory = await roster.tenants.findDirectory(slug);
-    const header = request.headers.authorization ?? '';
-    const match = bearer.exec(header);
-    const token = directory && match ? await roster.tenants.authenticate(directory, match[1]) : undefined;
+    const match = bearer.exec(request.headers.authorization ?? '');
+    if (!match) throw new ScimError(401, undefined, 'Send "Authorization: Bearer <token>"');
+    const { directory, token } = await roster.tenants.authenticateAt(slug, match[1]);
     // One answer for "no such directory" and "bad token", so neither can be probed.
-    if (!directory || !token) {
-      throw new ScimError(401, undefined, match ? 'The bearer token is not valid for this directory' : 'Send "Authorization: Bearer <token>"');
-    }
+    if (!directory || !token) throw new ScimError(401, undefined, 'The bearer token is not valid for this directory');
     // Application tokens (changes:read, password:check) are for /api/v1 only.
     if (token.scope !== 'scim:read' && token.scope !== 'scim:write') throw new ScimError(403, undefined, `This token has the ${token.scope} scope, which does not give access to the SCIM API`);
     if (request.method !== 'GET' && token.scope !== 'scim:write' && !isReadOnlyPost(request)) {
