@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { jsonEqual, type ResourceDoc } from '../protocol/resource-doc.js';
 import type { ResourceSchema } from '../protocol/schema/registry.js';
 import type { Storage } from '../storage/database.js';
-import { dialectOf, prepared, preparedInsert } from '../storage/prepared.js';
+import { prepared, preparedInsert } from '../storage/prepared.js';
 import type { ChangesTable, Database } from '../storage/tables.js';
 import type { Actor } from './context.js';
 import type { Directory } from './tenants.js';
@@ -84,8 +84,7 @@ export async function recordChanges(tx: Transaction<Database>, directoryId: stri
   if (entries.length === 0) return;
   // Taking the numbers locks the counter row until commit: concurrent writers in one directory queue here, so
   // sequence order is commit order and a rolled-back change leaves no gap.
-  const dialect = dialectOf(tx);
-  const [updated] = await takeChangeNumbers(tx, dialect, entries.length, directoryId);
+  const [updated] = await takeChangeNumbers(tx, entries.length, directoryId);
   let last = updated?.change_seq;
   if (last === undefined) {
     await tx.insertInto('directory_counters').values({ directory_id: directoryId, change_seq: entries.length }).execute();
@@ -108,7 +107,7 @@ export async function recordChanges(tx: Transaction<Database>, directoryId: stri
     origin: actor.origin ?? null,
     data: JSON.stringify(entry.data ?? {}),
   }));
-  await insertChanges(tx, dialect, rows);
+  await insertChanges(tx, rows);
 }
 
 // Every write runs these two: built and compiled once, not per write.

@@ -263,7 +263,7 @@ export class ProvisioningLog {
     // batch cost about 60 µs a row, four times what SQLite takes to store it.
     for (let i = 0; i < rows.length; ) {
       const size = rows.length - i >= 32 ? 32 : 2 ** Math.floor(Math.log2(rows.length - i));
-      await insertLogRows(db, this.storage.dialect, rows.slice(i, i + size));
+      await insertLogRows(db, rows.slice(i, i + size));
       i += size;
     }
     this.stats.written += rows.length;

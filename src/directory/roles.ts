@@ -5,7 +5,7 @@ import { matchesFilter, parseFilter, resourceContext } from '../protocol/filter/
 import type { Filter } from '../protocol/filter/ast.js';
 import type { ResourceSchema } from '../protocol/schema/registry.js';
 import type { Storage } from '../storage/database.js';
-import { compilable, dialectOf, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
+import { compilable, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
 import { FilterCompiler } from '../storage/filter-sql.js';
 import type { Database, RoleRulesTable } from '../storage/tables.js';
 import type { Scope } from './context.js';
@@ -60,24 +60,23 @@ function roleName(value: string): string {
 export async function recomputeRoles(db: Db, directoryId: string, schema: ResourceSchema, userIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return;
-  const dialect = dialectOf(db);
-  const rules = compileRules(await rulesOf(db, dialect, directoryId));
+  const rules = compileRules(await rulesOf(db, directoryId));
   const context = resourceContext(schema);
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const users = await liveUsersIn(db, dialect, chunk.length, directoryId, ...chunk);
+    const users = await liveUsersIn(db, chunk.length, directoryId, ...chunk);
     const grants: { directory_id: string; user_id: string; role: string; source: string }[] = [];
     const grant = (userId: string, role: string, source: string) => {
       if (role) grants.push({ directory_id: directoryId, user_id: userId, role, source });
     };
     for (const user of users) ownRoles(user, rules, context, grant);
-    const mapped = await mappedRolesOf(db, dialect, chunk.length, directoryId, ...chunk);
+    const mapped = await mappedRolesOf(db, chunk.length, directoryId, ...chunk);
     const live = new Set(users.map((u) => u.id));
     for (const row of mapped) if (live.has(row.user_id)) grant(row.user_id, row.role, `group:${row.group_id}`);
 
-    await deleteRolesOf(db, dialect, chunk.length, directoryId, ...chunk);
+    await deleteRolesOf(db, chunk.length, directoryId, ...chunk);
     const unique = new Map(grants.map((g) => [`${g.user_id}\u0000${g.role}\u0000${g.source}`, g]));
-    await insertRoles(db, dialect, [...unique.values()]);
+    await insertRoles(db, [...unique.values()]);
   }
 }
 
@@ -86,15 +85,14 @@ export async function recomputeRoles(db: Db, directoryId: string, schema: Resour
  * no group yet and has no roles to replace. Returns its effective roles.
  */
 export async function grantNewUserRoles(db: Db, directoryId: string, schema: ResourceSchema, user: RoleSubject): Promise<string[]> {
-  const dialect = dialectOf(db);
-  const rules = compileRules(await rulesOf(db, dialect, directoryId));
+  const rules = compileRules(await rulesOf(db, directoryId));
   const grants = new Map<string, { directory_id: string; user_id: string; role: string; source: string }>();
   ownRoles(user, rules, resourceContext(schema), (userId, role, source) => {
     if (role) grants.set(`${role}\u0000${source}`, { directory_id: directoryId, user_id: userId, role, source });
   });
   const rows = [...grants.values()];
   if (rows.length === 0) return [];
-  await insertRoles(db, dialect, rows);
+  await insertRoles(db, rows);
   // Read back, so the order is the database's, as on every later read.
   return (await effectiveRolesOf(db, directoryId, [user.id])).get(user.id) ?? [];
 }
@@ -155,11 +153,10 @@ export async function groupGrantsRoles(db: Db, directoryId: string, groupId: str
 
 /** Effective roles of several users at once, for presenting a page of users. */
 export async function effectiveRolesOf(db: Db, directoryId: string, userIds: string[]): Promise<Map<string, string[]>> {
-  const dialect = dialectOf(db);
   const roles = new Map<string, string[]>();
   for (let i = 0; i < userIds.length; i += CHUNK) {
     const chunk = userIds.slice(i, i + CHUNK);
-    for (const row of await rolesOfUsers(db, dialect, chunk.length, directoryId, ...chunk)) {
+    for (const row of await rolesOfUsers(db, chunk.length, directoryId, ...chunk)) {
       roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), row.role]);
     }
   }

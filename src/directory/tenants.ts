@@ -42,10 +42,6 @@ type TokenColumns = { [K in Exclude<keyof TokenInfo, 'directory_id'> as `token_$
 export class Tenants {
   constructor(private readonly storage: Storage) {}
 
-  private get dialect() {
-    return this.storage.dialect;
-  }
-
   private get db() {
     return this.storage.db;
   }
@@ -62,7 +58,7 @@ export class Tenants {
   }
 
   async findDirectory(slug: string): Promise<Directory | undefined> {
-    return (await directoryBySlug(this.db, this.dialect, slug))[0];
+    return (await directoryBySlug(this.db, slug))[0];
   }
 
   async requireDirectory(slug: string): Promise<Directory> {
@@ -120,7 +116,7 @@ export class Tenants {
    * token fails at once on every instance. Last use is recorded at most once a minute to keep reads cheap.
    */
   async authenticate(directory: Directory, token: string): Promise<TokenInfo | undefined> {
-    const [row] = await tokenByHash(this.db, this.dialect, directory.id, hashToken(token));
+    const [row] = await tokenByHash(this.db, directory.id, hashToken(token));
     return row ? this.accepted(row) : undefined;
   }
 
@@ -129,7 +125,7 @@ export class Tenants {
    * when there is none) and the token when it is a live token of that directory.
    */
   async authenticateAt(slug: string, token: string): Promise<{ directory?: Directory; token?: TokenInfo }> {
-    const [row] = await directoryWithToken(this.db, this.dialect, hashToken(token), slug);
+    const [row] = await directoryWithToken(this.db, hashToken(token), slug);
     if (!row) return {};
     const directory: Directory = { id: row.id, slug: row.slug, name: row.name, created: row.created, settings: row.settings };
     if (row.token_id === null) return { directory };

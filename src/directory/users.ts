@@ -5,7 +5,7 @@ import { normalizeResource, type ResourceDoc } from '../protocol/resource.js';
 import { ROLES_EXTENSION_SCHEMA, type ResourceSchema } from '../protocol/schema/registry.js';
 import { etagFor, etagMatches } from '../protocol/version.js';
 import { fold, type DialectName, type Storage } from '../storage/database.js';
-import { compilable, dialectOf, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
+import { compilable, prepared, preparedInsert, preparedPerLength, slotList } from '../storage/prepared.js';
 import { uniquenessError } from '../storage/errors.js';
 import { presentUser, type GroupRef } from '../storage/present.js';
 import type { Database, UserEmailsTable, UsersTable } from '../storage/tables.js';
@@ -65,7 +65,7 @@ export class Users {
       deleted_at: null,
     };
     const roles = await this.write(async (tx) => {
-      await insertUsers(tx, this.storage.dialect, [row]);
+      await insertUsers(tx, [row]);
       await writeEmails(tx, row.directory_id, row.id, doc, true);
       const granted = await grantNewUserRoles(tx, row.directory_id, schema, row);
       await recordChanges(tx, row.directory_id, scope.actor, [
@@ -296,7 +296,7 @@ export class Users {
   }
 
   private async find(db: Db, scope: Scope, id: string): Promise<UserRow | undefined> {
-    return (await findLiveUser(db, this.storage.dialect, scope.directory.id, id))[0];
+    return (await findLiveUser(db, scope.directory.id, id))[0];
   }
 
   private async present(db: Db, scope: Scope, row: UserRow, read: { groups?: boolean; roles?: boolean }): Promise<ScimResource> {
@@ -368,9 +368,8 @@ function columnsFor(doc: ResourceDoc) {
 }
 
 async function writeEmails(tx: Tx, directoryId: string, userId: string, doc: ResourceDoc, fresh = false): Promise<void> {
-  const dialect = dialectOf(tx);
-  if (!fresh) await deleteEmails(tx, dialect, directoryId, userId);
-  await insertEmails(tx, dialect, emailRows(directoryId, userId, doc));
+  if (!fresh) await deleteEmails(tx, directoryId, userId);
+  await insertEmails(tx, emailRows(directoryId, userId, doc));
 }
 
 /** The `user_emails` rows of a user's document: the index behind `emails` filters. */
@@ -441,15 +440,15 @@ export async function groupsOfUsers(db: Db, dialect: DialectName, directoryId: s
 }
 
 async function groupRowsAtOnce(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
-  return groupRowsOfUsers(db, 'postgres', userIds.length, directoryId, ...userIds);
+  return groupRowsOfUsers(db, userIds.length, directoryId, ...userIds);
 }
 
 /** `cross join` keeps the small set as the outer loop on SQLite, whose planner otherwise scans every membership. */
 async function groupRowsInTwo(db: Db, directoryId: string, userIds: string[]): Promise<GroupRow[]> {
-  const direct = await directGroupRows(db, 'sqlite', userIds.length, directoryId, ...userIds);
+  const direct = await directGroupRows(db, userIds.length, directoryId, ...userIds);
   if (direct.length === 0) return [];
   const groupIds = [...new Set(direct.map((r) => r.id))];
-  const up = await ancestorRowsOfGroups(db, 'sqlite', groupIds.length, directoryId, ...groupIds);
+  const up = await ancestorRowsOfGroups(db, groupIds.length, directoryId, ...groupIds);
   return up.length === 0 ? direct : [...direct, ...up];
 }
 

@@ -14,7 +14,8 @@ class Slot {
  */
 export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Database>, slot: (index: number) => never) => Compilable<Row>) {
   const compiled = new Map<DialectName, CompiledQuery<Row>>();
-  return async (db: Kysely<Database>, dialect: DialectName, ...args: Args): Promise<Row[]> => {
+  return async (db: Kysely<Database>, ...args: Args): Promise<Row[]> => {
+    const dialect = dialectOf(db);
     let query = compiled.get(dialect);
     if (!query) compiled.set(dialect, (query = build(db, (index) => new Slot(index) as never).compile()));
     const parameters = query.parameters.map((p) => (p instanceof Slot ? args[p.index] : p));
@@ -33,14 +34,14 @@ const KEPT_LENGTHS = 200;
 export function preparedPerLength<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, slot: (index: number) => never, length: number) => Compilable<Row>,
 ) {
-  const byLength = new Map<number, (db: Kysely<Database>, dialect: DialectName, ...args: Args) => Promise<Row[]>>();
-  return (db: Kysely<Database>, dialect: DialectName, length: number, ...args: Args): Promise<Row[]> => {
+  const byLength = new Map<number, (db: Kysely<Database>, ...args: Args) => Promise<Row[]>>();
+  return (db: Kysely<Database>, length: number, ...args: Args): Promise<Row[]> => {
     let query = byLength.get(length);
     if (!query) {
       query = prepared<Args, Row>((d, slot) => build(d, slot, length));
       if (length <= KEPT_LENGTHS) byLength.set(length, query);
     }
-    return query(db, dialect, ...args);
+    return query(db, ...args);
   };
 }
 
@@ -59,18 +60,18 @@ export function preparedInsert<T extends keyof Database & string>(table: T, colu
       Array.from({ length: rows }, (_, r) => Object.fromEntries(columns.map((column, c) => [column, slot(r * columns.length + c)]))) as never,
     ),
   );
-  return async (db: Kysely<Database>, dialect: DialectName, rows: readonly Partial<Record<(typeof columns)[number], unknown>>[]): Promise<void> => {
+  return async (db: Kysely<Database>, rows: readonly Partial<Record<(typeof columns)[number], unknown>>[]): Promise<void> => {
     for (let start = 0; start < rows.length; start += maxRows) {
       const chunk = rows.slice(start, start + maxRows);
       const values: unknown[] = [];
       for (const row of chunk) for (const column of columns) values.push(row[column] ?? null);
-      await insert(db, dialect, chunk.length, ...values);
+      await insert(db, chunk.length, ...values);
     }
   };
 }
 
-/** The dialect a Kysely instance or transaction speaks, for the prepared queries of code that is not told. */
-export function dialectOf(db: Kysely<Database>): DialectName {
+/** The dialect a Kysely instance or transaction speaks: which compiled form of a prepared query it runs. */
+function dialectOf(db: Kysely<Database>): DialectName {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
