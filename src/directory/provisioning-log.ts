@@ -400,11 +400,8 @@ export class ProvisioningLog {
   /** Entries of one directory, newest first, filtered; page on with `next`. */
   async query(directoryId: string, query: LogQuery = {}): Promise<LogPage> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(query.limit ?? 50)));
-    let q = this.storage.db.selectFrom('provisioning_log').selectAll().where('directory_id', '=', directoryId);
-    const byResource = (type: LogResourceType, who: string) =>
-      q.where('resource_type', '=', type).where((eb) => eb.or([eb('resource_id', '=', who), eb('resource_name_ci', '=', fold(who))]));
-    if (query.user !== undefined) q = byResource('User', query.user);
-    if (query.group !== undefined) q = byResource('Group', query.group);
+    const db = this.storage.db;
+    let q = db.selectFrom('provisioning_log').selectAll().where('directory_id', '=', directoryId);
     if (query.operation !== undefined) q = q.where('operation', '=', query.operation.toLowerCase());
     if (query.status) q = q.where('status', '>=', query.status.min).where('status', '<=', query.status.max);
     if (query.client !== undefined) {
@@ -417,12 +414,44 @@ export class ProvisioningLog {
       const { time, id } = decodeCursor(query.before);
       q = q.where((eb) => eb.or([eb('time', '<', time), eb.and([eb('time', '=', time), eb('id', '<', id)])]));
     }
-    const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const newest = (part: typeof q) => part.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    let rows: Row[];
+    if (query.user !== undefined && query.group !== undefined) rows = [];
+    else if (query.user !== undefined || query.group !== undefined) {
+      // One query per id and one for the name, each read in order from its index, merged here: as one query with
+      // an OR, SQLite walked the whole log in time order instead (the indexes do not give the id tie-break).
+      const type: LogResourceType = query.user !== undefined ? 'User' : 'Group';
+      const who = (query.user ?? query.group)!;
+      const { ids, name } = await this.resourceKeys(directoryId, type, who);
+      const ofType = q.where('resource_type', '=', type);
+      const parts = await Promise.all([
+        ...ids.map((id) => newest(ofType.where('resource_id', '=', id))),
+        newest(ofType.where('resource_id', 'is', null).where('resource_name_ci', '=', name)),
+      ]);
+      rows = parts.flat().sort((a, b) => (a.time === b.time ? compare(b.id, a.id) : compare(b.time, a.time)));
+    } else rows = await newest(q);
     const page = rows.slice(0, limit).map(toEntry);
     const last = page[page.length - 1];
     return rows.length > limit && last ? { entries: page, next: encodeCursor(last.time, last.id) } : { entries: page };
   }
+
+  /**
+   * What a resource's rows are found by. Rows that carry an id are indexed by the id alone (migration 008), so a
+   * name given stands for the ids of the resources that have it now, and for the rows that named it without an id
+   * (a create that failed, a lookup that found nothing).
+   */
+  private async resourceKeys(directoryId: string, type: LogResourceType, who: string): Promise<{ ids: string[]; name: string }> {
+    const name = fold(who);
+    const db = this.storage.db;
+    const named =
+      type === 'User'
+        ? await db.selectFrom('users').select('id').where('directory_id', '=', directoryId).where('user_name_ci', '=', name).where('deleted_at', 'is', null).execute()
+        : await db.selectFrom('groups').select('id').where('directory_id', '=', directoryId).where('display_name_ci', '=', name).execute();
+    return { ids: [...new Set([who, ...named.map((row) => row.id)])], name };
+  }
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function toEntry(row: Row): LogEntry {
   return {

@@ -107,11 +107,14 @@ interface RoleSubject {
 
 /** Roles a user holds by itself: those its IdP sent in `roles`, and those of the attribute rules it matches. */
 function ownRoles(user: RoleSubject, rules: ReturnType<typeof compileRules>, context: ReturnType<typeof resourceContext>, grant: (userId: string, role: string, source: string) => void): void {
+  // Most users carry no roles and most directories have no rules: then the document need not be parsed.
+  if (rules.length === 0 && !user.doc.includes('"roles"')) return;
   const doc = JSON.parse(user.doc) as Record<string, unknown>;
   for (const entry of Array.isArray(doc.roles) ? doc.roles : []) {
     const value = (entry as { value?: unknown }).value;
     if (typeof value === 'string') grant(user.id, roleName(value), 'idp');
   }
+  if (rules.length === 0) return;
   const resource = { ...doc, id: user.id, meta: { resourceType: 'User', created: user.created, lastModified: user.last_modified } };
   for (const rule of rules) {
     try {

@@ -13,6 +13,7 @@ import * as policiesHistory from './migrations/004-policies-history.js';
 import * as consoleTables from './migrations/005-console.js';
 import * as outbound from './migrations/006-outbound.js';
 import * as userBlocks from './migrations/007-user-blocks.js';
+import * as logNames from './migrations/008-log-names.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -136,6 +137,7 @@ const list: Record<string, (db: Kysely<unknown>, dialect: DialectName) => Promis
   '005-console': consoleTables.up,
   '006-outbound': outbound.up,
   '007-user-blocks': userBlocks.up,
+  '008-log-names': logNames.up,
 };
 
 /** The names of the migrations this version of Roster needs, in order (readiness checks they are all applied). */

@@ -92,6 +92,46 @@ describe('ProvisioningLog writer', () => {
     expect((await log.query(dirA, { user: 'gone' })).entries[0].summary).toBe('read user gone');
   });
 
+  it('finds a renamed user\'s rows by the name it has now, and rows that named a user without an id by that name', async () => {
+    const scope = { directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x', actor: { kind: 'admin' as const } };
+    const user = await roster.users.create(scope, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'before@example.com' });
+    const log = new ProvisioningLog(storage);
+    log.record(draft(dirA, new Date(), { operation: 'read', resourceType: 'User', resourceId: user.id as string, resourceName: 'before@example.com', summary: 'read user before@example.com' }));
+    log.record(draft(dirA, new Date(), { operation: 'create', resourceType: 'User', resourceName: 'Later@example.com', status: 409, summary: 'create user Later@example.com (exists)' }));
+    await log.flush();
+    await roster.users.patch(scope, user.id as string, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: 'later@example.com' }] });
+    const entries = (await log.query(dirA, { user: 'LATER@example.com' })).entries;
+    expect(entries.map((e) => e.summary).sort()).toEqual(['create user Later@example.com (exists)', 'read user before@example.com']);
+    expect((await log.query(dirA, { user: user.id as string })).entries.map((e) => e.summary)).toEqual(['read user before@example.com']);
+  });
+
+  it('pages through a user\'s rows found by id and by name as one list, newest first', async () => {
+    const scope = { directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x', actor: { kind: 'admin' as const } };
+    const user = await roster.users.create(scope, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'paged@example.com' });
+    const log = new ProvisioningLog(storage);
+    const at = Date.parse('2026-03-01T10:00:00Z');
+    for (let i = 0; i < 8; i++) {
+      // Two rows share each millisecond, one found by id and one by name: the page edges fall inside ties.
+      const time = new Date(at + Math.floor(i / 2));
+      const byId = i % 2 === 0;
+      log.record(draft(dirA, time, { operation: byId ? 'update' : 'create', resourceType: 'User', resourceId: byId ? (user.id as string) : undefined, resourceName: 'paged@example.com', summary: `row ${i}` }));
+    }
+    log.record(draft(dirA, new Date(at), { operation: 'create', resourceType: 'User', resourceName: 'other@example.com', summary: 'someone else' }));
+    await log.flush();
+    const seen: string[] = [];
+    let before: string | undefined;
+    do {
+      const page = await log.query(dirA, { user: 'Paged@Example.com', limit: 3, before, until: new Date(at + 60_000) });
+      seen.push(...page.entries.map((e) => e.summary));
+      before = page.next;
+    } while (before);
+    expect(seen).toHaveLength(8);
+    expect([...seen].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `row ${i}`));
+    // Newest first: the pairs of one millisecond come after the later ones.
+    expect(seen.slice(0, 2).sort()).toEqual(['row 6', 'row 7']);
+    expect(seen.slice(6).sort()).toEqual(['row 0', 'row 1']);
+  });
+
   it('drops rows beyond the buffer bound, counting them and warning once', async () => {
     const logger = sink();
     const log = new ProvisioningLog(storage, { maxBuffered: 3, batchSize: 100, logger });
