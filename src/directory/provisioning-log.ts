@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { fold, type Storage } from '../storage/database.js';
 import type { ProvisioningLogTable } from '../storage/log-tables.js';
+import { NAMED_ROWS } from '../storage/migrations/008-log-names.js';
 import { preparedInsert } from '../storage/prepared.js';
 import type { Database } from '../storage/tables.js';
 import { decodeCursor, encodeCursor, type StatusRange } from './log-query.js';
@@ -418,17 +419,18 @@ export class ProvisioningLog {
     let rows: Row[];
     if (query.user !== undefined && query.group !== undefined) rows = [];
     else if (query.user !== undefined || query.group !== undefined) {
-      // One query per id and one for the name, each read in order from its index, merged here: as one query with
-      // an OR, SQLite walked the whole log in time order instead (the indexes do not give the id tie-break).
+      // One query per id and one for the name, each read in order from its index, merged here (a row may be in
+      // both): as one query with an OR, SQLite walked the whole log in time order instead.
       const type: LogResourceType = query.user !== undefined ? 'User' : 'Group';
       const who = (query.user ?? query.group)!;
       const { ids, name } = await this.resourceKeys(directoryId, type, who);
       const ofType = q.where('resource_type', '=', type);
       const parts = await Promise.all([
         ...ids.map((id) => newest(ofType.where('resource_id', '=', id))),
-        newest(ofType.where('resource_id', 'is', null).where('resource_name_ci', '=', name)),
+        newest(ofType.where('resource_name_ci', '=', name).where(NAMED_ROWS)),
       ]);
-      rows = parts.flat().sort((a, b) => (a.time === b.time ? compare(b.id, a.id) : compare(b.time, a.time)));
+      const unique = new Map(parts.flat().map((row) => [row.id, row]));
+      rows = [...unique.values()].sort((a, b) => (a.time === b.time ? compare(b.id, a.id) : compare(b.time, a.time)));
     } else rows = await newest(q);
     const page = rows.slice(0, limit).map(toEntry);
     const last = page[page.length - 1];
@@ -436,9 +438,8 @@ export class ProvisioningLog {
   }
 
   /**
-   * What a resource's rows are found by. Rows that carry an id are indexed by the id alone (migration 008), so a
-   * name given stands for the ids of the resources that have it now, and for the rows that named it without an id
-   * (a create that failed, a lookup that found nothing).
+   * What a resource's rows are found by: the id given, and the name given, which also stands for the live
+   * resources that have it now (their reads by id are indexed by id alone: migration 008).
    */
   private async resourceKeys(directoryId: string, type: LogResourceType, who: string): Promise<{ ids: string[]; name: string }> {
     const name = fold(who);

@@ -105,6 +105,16 @@ describe('ProvisioningLog writer', () => {
     expect((await log.query(dirA, { user: user.id as string })).entries.map((e) => e.summary)).toEqual(['read user before@example.com']);
   });
 
+  it('finds a deleted user\'s changes by its name, and its reads by its id', async () => {
+    const log = new ProvisioningLog(storage);
+    const gone = 'a3c1f0e2-0000-7000-8000-000000000001';
+    log.record(draft(dirA, new Date(), { operation: 'read', resourceType: 'User', resourceId: gone, resourceName: 'left@example.com', summary: 'read user left@example.com' }));
+    log.record(draft(dirA, new Date(), { operation: 'delete', method: 'DELETE', resourceType: 'User', resourceId: gone, resourceName: 'left@example.com', status: 204, summary: 'delete user left@example.com' }));
+    await log.flush();
+    expect((await log.query(dirA, { user: 'Left@example.com' })).entries.map((e) => e.summary)).toEqual(['delete user left@example.com']);
+    expect((await log.query(dirA, { user: gone })).entries.map((e) => e.summary)).toEqual(['delete user left@example.com', 'read user left@example.com']);
+  });
+
   it('pages through a user\'s rows found by id and by name as one list, newest first', async () => {
     const scope = { directory: (await roster.tenants.findDirectory('writer-a'))!, base: 'http://x', actor: { kind: 'admin' as const } };
     const user = await roster.users.create(scope, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'paged@example.com' });
