@@ -69,17 +69,48 @@ interface Options {
   keep: boolean;
 }
 
+/** Every option, for --help; anything else is refused before a run can start (and, say, reload bench/data). */
+const USAGE: Record<string, [argument: string, meaning: string]> = {
+  scale: ['N', 'users to load and measure (default 1000000; 10000 with --quick)'],
+  backend: ['B', 'sqlite, postgres or both (default sqlite)'],
+  duration: ['S', 'seconds a scenario (default 10; 2 with --quick)'],
+  connections: ['N', 'connections for throughput scenarios (default 10)'],
+  quick: ['', 'the CI run: small, short, compared with the baseline'],
+  margin: ['M', 'how far below the baseline a ratio may fall (default: the baseline file\'s)'],
+  baseline: ['F', 'baseline file (default bench/baseline.json)'],
+  'update-baseline': ['', 'record this run\'s ratios as the baseline'],
+  only: ['a,b', 'only these scenarios (names as in the JSON output)'],
+  'cpu-prof': ['DIR', 'write the server\'s CPU profile to DIR'],
+  database: ['URL', 'measure an existing database instead of loading one'],
+  postgres: ['URL', 'PostgreSQL server for --backend postgres'],
+  dist: ['DIR', 'the build to run (default dist)'],
+  out: ['F', 'also write the JSON report to F'],
+  'probe-timeout': ['S', 'the longest one probing request may take (default 20; 10 with --quick)'],
+  keep: ['', 'keep the PostgreSQL schema after the run'],
+  'big-group': ['N', 'members of the big group (default scale / 10, at most 100000)'],
+  help: ['', 'this list'],
+};
+
+/** A mistake in the command line: said in one line, without a stack. */
+class UsageError extends Error {}
+
 function parseOptions(argv: string[]): Options {
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
     const [key, inline] = arg.slice(2).split('=', 2);
+    if (!(key in USAGE)) throw new UsageError(`unknown option --${key} (npm run bench -- --help lists them)`);
     flags[key] = inline ?? (argv[i + 1] === undefined || argv[i + 1].startsWith('--') ? 'true' : argv[++i]);
+  }
+  if (flags.help === 'true') {
+    const rows = Object.entries(USAGE).map(([key, [argument, meaning]]) => `  ${`--${key} ${argument}`.padEnd(22)}${meaning}`);
+    log(`npm run bench -- [options]\n${rows.join('\n')}`);
+    process.exit(0);
   }
   const quick = flags.quick === 'true';
   const backend = flags.backend ?? 'sqlite';
-  if (!['sqlite', 'postgres', 'both'].includes(backend)) throw new Error('--backend is sqlite, postgres or both');
+  if (!['sqlite', 'postgres', 'both'].includes(backend)) throw new UsageError('--backend is sqlite, postgres or both');
   const scale = Number(flags.scale ?? (quick ? 10_000 : 1_000_000));
   return {
     scale,
@@ -724,7 +755,7 @@ const abort = () => {
 process.on('SIGINT', abort);
 process.on('SIGTERM', abort);
 main().catch((error) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`bench: ${error instanceof UsageError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
   killAllChildren();
   void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).then(() => process.exit(1));
 });
