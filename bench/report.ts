@@ -85,13 +85,14 @@ const up = (value: number, digits: number) => Math.ceil(value * 10 ** digits) / 
 const rate = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? String(down(v, 0)) : String(down(v, 1)));
 const ms = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? String(up(v, 0)) : v >= 10 ? String(up(v, 1)) : String(up(v, 2)));
 const us = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : String(up(v, 0)));
-const mb = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : `${up(v / 1024 ** 2, 0)} MB`);
+/** Memory in MiB (1,048,576 bytes); tables before the eighth round printed the same figures as "MB". */
+const mib = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : `${up(v / 1024 ** 2, 0)} MiB`);
 const ratio = (v?: number) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(10).replace(/^(\d+\.\d{3}).*$/, '$1'));
 
 export function formatTable(report: RunReport): string {
   const head = ['scenario', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'time ms', 'peak RSS', 'vs ceiling', 'target'];
   const rows: string[][] = [
-    ['ceiling: bare node:http, 1 KB JSON', String(report.connections), rate(report.ceiling.rps10), '', '', us(report.ceiling.cpuUs), '', mb(report.ceiling.rss), '1', ''],
+    ['ceiling: bare node:http, 1 KB JSON', String(report.connections), rate(report.ceiling.rps10), '', '', us(report.ceiling.cpuUs), '', mib(report.ceiling.rss), '1', ''],
     ['ceiling, one connection', '1', rate(report.ceiling.rps1), ms(report.ceiling.p50), ms(report.ceiling.p99), '', '', '', '1', ''],
   ];
   for (const f of report.figures) {
@@ -104,7 +105,7 @@ export function formatTable(report: RunReport): string {
       ms(f.p99),
       us(f.cpuUs),
       ms(f.timeMs),
-      mb(f.peakRss),
+      mib(f.peakRss),
       ratio(f.ratio),
       target.trim(),
     ]);

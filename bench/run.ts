@@ -91,6 +91,9 @@ const USAGE: Record<string, [argument: string, meaning: string]> = {
   help: ['', 'this list'],
 };
 
+/** The issue's 250 MB, read as decimal megabytes (238.4 MiB): the stricter of its two readings. */
+const PEAK_RSS_LIMIT = 250_000_000;
+
 /** A mistake in the command line: said in one line, without a stack. */
 class UsageError extends Error {}
 
@@ -587,6 +590,12 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
     const halfCeiling = (f: Figure): [string, boolean] => ['>= 0.5 ceiling', (f.ratio ?? 0) >= 0.5];
     const p99Under = (limit: number) => (f: Figure): [string, boolean] => [`p99 < ${limit} ms`, (f.p99 ?? Infinity) < limit];
 
+    // The floor under every SCIM read: Roster's HTTP shell alone (/healthz: its hooks, no token, no database), then
+    // with a token checked and a provisioning-log row written (ServiceProviderConfig reads no resource). A read of a
+    // user costs at least the second.
+    await throughput('floor-shell', 'floor: GET /healthz (HTTP shell, no database)', { path: '/healthz' });
+    await throughput('floor-auth-log', 'floor: GET /ServiceProviderConfig (token, log)', { path: '/scim/v2/ServiceProviderConfig' });
+
     // Reads, each also without the users' `groups` (excludedAttributes=groups skips the per-user groups query).
     const names: string[] = [];
     for (let k = 0; k < 20_000; k++) {
@@ -664,7 +673,7 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
     );
 
     const peakRss = Math.max(peakBeforeRestarts, server.peak.overall());
-    figures.push({ name: 'peak-rss', label: 'server peak RSS over the run', peakRss, ratio: ceilingRss / peakRss, target: '< 250 MB', meets: peakRss < 250 * 1024 ** 2 });
+    figures.push({ name: 'peak-rss', label: 'server peak RSS over the run', peakRss, ratio: ceilingRss / peakRss, target: '< 250 MB (238.4 MiB)', meets: peakRss < PEAK_RSS_LIMIT });
     server.peak.stop();
     await stopChild(server.child);
     roster = undefined;
