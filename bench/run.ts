@@ -473,7 +473,11 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
   const database = await prepareDatabase(options, backend);
   await addRunToken(database.url);
   const figures: Figure[] = [];
-  const wanted = (name: string) => !options.only || options.only.has(name);
+  const asked = new Set<string>(); // every scenario name, so a mistyped --only name is reported
+  const wanted = (name: string) => {
+    asked.add(name);
+    return !options.only || options.only.has(name);
+  };
   let roster: Server | undefined;
   let ceiling: Server | undefined;
   try {
@@ -672,6 +676,8 @@ async function runBackend(options: Options, backend: 'sqlite' | 'postgres'): Pro
       }),
     );
 
+    const unknown = [...(options.only ?? [])].filter((name) => !asked.has(name));
+    if (unknown.length > 0) log(`bench: no scenario is named ${unknown.join(', ')} (--only takes the names of the JSON's figures)`);
     const peakRss = Math.max(peakBeforeRestarts, server.peak.overall());
     figures.push({ name: 'peak-rss', label: 'server peak RSS over the run', peakRss, ratio: ceilingRss / peakRss, target: '< 250 MB (238.4 MiB)', meets: peakRss < PEAK_RSS_LIMIT });
     server.peak.stop();
